@@ -1,0 +1,511 @@
+"""The command line: `reader [PATH...]` opens the app; subcommands work headless.
+
+Nothing here imports Textual at module level, so `reader list` starts fast; the app is imported
+only when it is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from reader import __version__
+from reader.model import Collection, TriageState
+from reader.sorting import SORT_KEYS
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+SUBCOMMANDS = ("list", "validate", "check", "mark", "state")
+
+
+class UsageError(Exception):
+    """A mistake on the command line: one line to stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2, never a wall of usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="article folders or files (default: the bundled sample collection)",
+    )
+
+
+def _add_state(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="state file (SQLite; default: $READER_STATE or the user data dir)",
+    )
+
+
+def _add_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache", action="store_true", help="parse every file, bypassing the parse cache"
+    )
+
+
+def _add_query(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--query", "-q", metavar="Q", help="only articles matching the query")
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
+        prog="reader",
+        description="A keyboard-driven terminal news reader. "
+        "Without a subcommand, opens the app on PATH (default: the bundled sample).",
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    list_parser = subparsers.add_parser("list", help="list articles")
+    _add_paths(list_parser)
+    list_parser.add_argument("--sort", choices=SORT_KEYS, default="date")
+    list_parser.add_argument("--reverse", action="store_true", help="flip the order")
+    list_parser.add_argument(
+        "--format", choices=("table", "json", "csv", "ids"), default="table", dest="output"
+    )
+    list_parser.add_argument("--limit", type=_non_negative_int, metavar="N")
+    list_parser.add_argument("--all", action="store_true", help="include archived articles")
+    _add_query(list_parser)
+    _add_state(list_parser)
+    _add_cache(list_parser)
+
+    validate_parser = subparsers.add_parser("validate", help="report files that cannot be read")
+    _add_paths(validate_parser)
+    validate_parser.add_argument(
+        "--format", choices=("text", "json"), default="text", dest="output"
+    )
+
+    check_parser = subparsers.add_parser("check", help="check every URL of every article")
+    _add_paths(check_parser)
+    check_parser.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    check_parser.add_argument("--concurrency", type=_positive_int, default=32, metavar="N")
+    check_parser.add_argument("--per-host", type=_positive_int, default=4, metavar="N")
+    check_parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S")
+    check_parser.add_argument(
+        "--recheck", action="store_true", help="ignore cached results (default: reuse for 24 h)"
+    )
+    check_parser.add_argument(
+        "--max-age",
+        type=_positive_float,
+        default=24.0,
+        metavar="HOURS",
+        help="reuse cached results younger than this (default 24)",
+    )
+    _add_query(check_parser)
+    _add_state(check_parser)
+    _add_cache(check_parser)
+
+    mark_parser = subparsers.add_parser("mark", help="change the triage state of articles")
+    mark_parser.add_argument("ids", nargs="*", metavar="ID")
+    mark_parser.add_argument(
+        "--collection",
+        "-c",
+        action="append",
+        metavar="PATH",
+        help="the collection the ids or --query refer to (default: the bundled sample)",
+    )
+    actions = mark_parser.add_argument_group("actions (at least one)")
+    for flag in ("read", "unread", "star", "unstar", "archive", "unarchive"):
+        actions.add_argument(f"--{flag}", action="store_true")
+    actions.add_argument("--tag", action="append", default=[], metavar="T")
+    actions.add_argument("--untag", action="append", default=[], metavar="T")
+    _add_query(mark_parser)
+    _add_state(mark_parser)
+    _add_cache(mark_parser)
+
+    state_parser = subparsers.add_parser("state", help="export or import the triage state")
+    state_sub = state_parser.add_subparsers(dest="state_command", parser_class=_Parser)
+    export_parser = state_sub.add_parser("export", help="write the state as JSON")
+    export_parser.add_argument("file", nargs="?", metavar="FILE", help="default: standard output")
+    _add_state(export_parser)
+    import_parser = state_sub.add_parser("import", help="merge a JSON export into the state")
+    import_parser.add_argument("file", metavar="FILE")
+    _add_state(import_parser)
+    return parser
+
+
+def build_app_parser() -> _Parser:
+    parser = _Parser(
+        prog="reader",
+        description="Open the app on PATH (default: the bundled sample collection). "
+        f"Subcommands: {', '.join(SUBCOMMANDS)} (see 'reader SUBCOMMAND --help').",
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    _add_paths(parser)
+    _add_state(parser)
+    parser.add_argument("--sort", choices=SORT_KEYS, default="date", help="initial sort key")
+    parser.add_argument("--reverse", action="store_true", help="initial order reversed")
+    _add_cache(parser)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared steps
+
+
+def resolve_paths(paths: Sequence[str] | None) -> list[str]:
+    """The folders to load: as given (each must exist), or the bundled sample."""
+    if not paths:
+        from reader.paths import sample_feed_dir
+
+        return [str(sample_feed_dir())]
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        raise UsageError(f"reader: no such file or folder: {missing[0]}")
+    return list(paths)
+
+
+def load(paths: Sequence[str] | None, *, use_cache: bool = True) -> Collection:
+    from reader.loader import load_collection
+
+    roots = resolve_paths(paths)
+    if use_cache:
+        try:
+            from reader.cache import load_collection_cached
+        except ImportError:
+            pass
+        else:
+            return load_collection_cached(roots)
+    return load_collection(roots)
+
+
+def open_store(state: str | None) -> Any:
+    from reader.paths import default_state_path
+    from reader.store import Store, StoreError
+
+    path = Path(state).expanduser() if state else default_state_path()
+    try:
+        store = Store.open(path)
+    except StoreError as exc:
+        raise _Failure(str(exc)) from None
+    if store.notice:
+        print(f"reader: {store.notice}", file=sys.stderr)
+    return store
+
+
+class _Failure(Exception):
+    """A problem outside the command line (state file, network): one line, exit 1."""
+
+
+def parse_query_or_exit(text: str | None) -> Any:
+    if not text:
+        return None
+    from reader.query import QueryError, parse_query
+
+    try:
+        return parse_query(text)
+    except QueryError as exc:
+        raise UsageError(f"reader: invalid query: {exc}") from None
+
+
+def select(
+    collection: Collection,
+    states: dict[str, TriageState],
+    query_text: str | None,
+    *,
+    include_archived: bool,
+    link_status: dict[str, str] | None = None,
+) -> list[int]:
+    """Indexes of the articles that the query (and the archived rule) lets through."""
+    query = parse_query_or_exit(query_text)
+    indices = list(range(len(collection.articles)))
+    if query is not None:
+        from datetime import UTC, datetime
+
+        from reader.query import QueryContext, QueryIndex
+
+        index = QueryIndex(collection.articles)
+        context = QueryContext(states=states, link_status=link_status or {}, now=datetime.now(UTC))
+        indices = index.select(query, context)
+    asks_archived = bool(query_text) and "is:archived" in query_text.lower()
+    if not include_archived and not asks_archived:
+        indices = [
+            i for i in indices if not states.get(collection.articles[i].id, TriageState()).archived
+        ]
+    return indices
+
+
+def link_status_by_article(collection: Collection, store: Any) -> dict[str, str]:
+    """article id -> "alive" | "broken" from cached link checks (absent: unchecked)."""
+    from reader.check import summarize
+
+    results = store.link_results(None, max_age=None)
+    return summarize(collection.articles, results)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from reader.output import article_json, articles_csv, articles_table
+    from reader.sorting import sort_indices
+
+    collection = load(args.paths, use_cache=not args.no_cache)
+    store = open_store(args.state)
+    try:
+        states = store.states()
+        link_status = (
+            link_status_by_article(collection, store)
+            if args.query and "link:" in args.query
+            else {}
+        )
+    finally:
+        store.close()
+    indices = select(
+        collection, states, args.query, include_archived=args.all, link_status=link_status
+    )
+    order = sort_indices(collection.articles, args.sort, reverse=args.reverse, within=indices)
+    if args.limit is not None:
+        order = order[: args.limit]
+    articles = [collection.articles[i] for i in order]
+    out = sys.stdout
+    if args.output == "json":
+        payload = [article_json(a, states.get(a.id)) for a in articles]
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif args.output == "csv":
+        out.write(articles_csv(articles, states))
+    elif args.output == "ids":
+        out.write("".join(f"{a.id}\n" for a in articles))
+    else:
+        width = shutil.get_terminal_size((100, 24)).columns
+        out.write(articles_table(articles, width=width, states=states))
+    errors = collection.errors
+    if errors and args.output == "table":
+        print(
+            f"reader: {len(errors)} file(s) could not be read; see 'reader validate'",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from reader.loader import load_collection
+    from reader.output import problem_json
+
+    collection = load_collection(resolve_paths(args.paths))
+    problems = collection.problems
+    if args.output == "json":
+        payload = {
+            "articles": len(collection.articles),
+            "problems": [problem_json(p) for p in problems],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(format_problems_text(collection))
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def format_problems_text(collection: Collection) -> str:
+    """Problems grouped by file, for a person to read."""
+    by_file: dict[str, list[Any]] = {}
+    for problem in collection.problems:
+        by_file.setdefault(problem.path, []).append(problem)
+    lines: list[str] = []
+    for path, problems in by_file.items():
+        lines.append(path)
+        for problem in problems:
+            where = f"line {problem.line}" if problem.line else "file"
+            lines.append(f"  {where}: {problem.severity}: {problem.message}")
+    errors = len(collection.errors)
+    warnings = len(collection.problems) - errors
+    files = len(by_file)
+    if collection.problems:
+        lines.append("")
+        lines.append(
+            f"{len(collection.articles)} article(s) loaded; {errors} error(s) and "
+            f"{warnings} warning(s) in {files} file(s)"
+        )
+    else:
+        lines.append(f"{len(collection.articles)} article(s) loaded; no problems")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from reader.check import run_check
+
+    collection = load(args.paths, use_cache=not args.no_cache)
+    store = open_store(args.state)
+    try:
+        states = store.states()
+        indices = select(collection, states, args.query, include_archived=True)
+        articles = [collection.articles[i] for i in indices]
+        return run_check(
+            articles,
+            store,
+            output=args.output,
+            concurrency=args.concurrency,
+            per_host=args.per_host,
+            timeout=args.timeout,
+            recheck=args.recheck,
+            max_age_hours=args.max_age,
+        )
+    finally:
+        store.close()
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    wanted = [
+        flag
+        for flag in ("read", "unread", "star", "unstar", "archive", "unarchive")
+        if getattr(args, flag)
+    ]
+    if not wanted and not args.tag and not args.untag:
+        raise UsageError("reader mark: say what to do (--read, --star, --archive, --tag T, ...)")
+    for first, second in (("read", "unread"), ("star", "unstar"), ("archive", "unarchive")):
+        if first in wanted and second in wanted:
+            raise UsageError(f"reader mark: --{first} and --{second} contradict each other")
+    if not args.ids and not args.query:
+        raise UsageError("reader mark: give article ids or --query")
+    parse_query_or_exit(args.query)
+    collection = load(args.collection, use_cache=not args.no_cache)
+    known = {article.id for article in collection.articles}
+    unknown = [i for i in args.ids if i not in known]
+    store = open_store(args.state)
+    try:
+        ids = [i for i in args.ids if i in known]
+        if args.query:
+            states = store.states()
+            indices = select(collection, states, args.query, include_archived=True)
+            ids += [collection.articles[i].id for i in indices if collection.articles[i].id]
+        ids = list(dict.fromkeys(ids))
+        if ids:
+            if "read" in wanted or "unread" in wanted:
+                store.set_read(ids, "read" in wanted)
+            if "star" in wanted or "unstar" in wanted:
+                store.set_starred(ids, "star" in wanted)
+            if "archive" in wanted or "unarchive" in wanted:
+                store.set_archived(ids, "archive" in wanted)
+            for tag in args.tag:
+                store.add_tag(ids, tag)
+            for tag in args.untag:
+                store.remove_tag(ids, tag)
+    finally:
+        store.close()
+    print(f"marked {len(ids)} article(s)", file=sys.stderr)
+    for article_id in unknown:
+        print(f"reader mark: unknown article id: {article_id}", file=sys.stderr)
+    return EXIT_FAILED if unknown else EXIT_OK
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    if args.state_command is None:
+        raise UsageError("reader state: say 'export [FILE]' or 'import FILE'")
+    store = open_store(args.state)
+    try:
+        if args.state_command == "export":
+            text = json.dumps(store.export_state(), ensure_ascii=False, indent=2) + "\n"
+            if args.file:
+                Path(args.file).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return EXIT_OK
+        try:
+            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError(f"reader state import: no such file: {args.file}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _Failure(f"reader state import: cannot read {args.file}: {exc}") from None
+        from reader.store import StoreError
+
+        try:
+            count = store.import_state(data)
+        except StoreError as exc:
+            raise _Failure(f"reader state import: {exc}") from None
+        print(f"imported state for {count} article(s)", file=sys.stderr)
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    roots = resolve_paths(args.paths)
+    from reader.tui.app import ReaderApp
+
+    app = ReaderApp(
+        roots,
+        state_path=args.state,
+        sort_key=args.sort,
+        reverse=args.reverse,
+        use_cache=not args.no_cache,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+_COMMANDS = {
+    "list": cmd_list,
+    "validate": cmd_validate,
+    "check": cmd_check,
+    "mark": cmd_mark,
+    "state": cmd_state,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            args = build_parser().parse_args(argv)
+            return _COMMANDS[args.command](args)
+        return cmd_app(build_app_parser().parse_args(argv))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except _Failure as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `reader list | head`: the reader went away; that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,546 @@
+"""Turn folders of article files into a :class:`~reader.model.Collection`.
+
+Loading never aborts: each file becomes an :class:`Article` or an error-level :class:`Problem`, and
+a field of the wrong type that the reader can live without is dropped with a warning-level problem.
+Values from files are normalised here once (dates to aware UTC, numbers from strings, HTML entities
+decoded, mojibake repaired, control characters removed), so everything above sees clean data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import ftfy
+
+from reader.frontmatter import FrontMatterError, decode, parse_yaml, split
+from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
+
+ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+
+_KNOWN_FIELDS = frozenset(
+    {
+        "title",
+        "name",
+        "excerpt",
+        "publishedDateTime",
+        "startDateTime",
+        "category",
+        "type",
+        "quality",
+        "heat",
+        "published",
+        "provider",
+        "topics",
+        "originalUrl",
+        "webUrl",
+        "ampWebUrl",
+        "cdnAmpWebUrl",
+        "website",
+        "images",
+        "related",
+    }
+)
+
+# C0 controls except tab and newline, DEL, and C1 controls: never let them reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
+
+
+class _FieldProblems:
+    """Collects warning-level problems for one file, with the YAML line of the offending key."""
+
+    __slots__ = ("path", "problems", "yaml_lines")
+
+    def __init__(self, path: str, yaml_text_lines: list[str] | None, first_line: int) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.yaml_lines = (yaml_text_lines, first_line)
+
+    def warn(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self._line_of(key), message, "warning"))
+
+    def _line_of(self, key: str) -> int | None:
+        lines, first = self.yaml_lines
+        if not lines:
+            return None
+        key = key.split(".", 1)[0]
+        prefix = key + ":"
+        for offset, line in enumerate(lines):
+            if line.startswith(prefix) or line.startswith(f'"{key}":'):
+                return first + offset
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Text normalisation
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Decode HTML entities, repair mojibake, drop control characters, trim whitespace."""
+    if "&" in value:
+        value = html.unescape(value)
+    if not value.isascii():
+        value = ftfy.fix_encoding(value)
+    value = _CONTROL.sub("", value)
+    if not multiline:
+        value = _LINE_BREAKS.sub(" ", value)
+    return value.strip()
+
+
+def _describe(value: Any) -> str:
+    """A short name for a value's type, never the value itself (it may be huge)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (datetime, date)):
+        return "a date"
+    if isinstance(value, str):
+        return "text"
+    return "a " + type(value).__name__
+
+
+def _text(value: Any, key: str, issues: _FieldProblems, *, multiline: bool = False) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value, multiline=multiline)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    issues.warn(key, f"field '{key}': expected text, got {_describe(value)}; ignored")
+    return ""
+
+
+def _url(value: Any, key: str, issues: _FieldProblems) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        issues.warn(key, f"field '{key}': expected a URL, got {_describe(value)}; ignored")
+        return None
+    url = clean_text(value)
+    return url or None
+
+
+def _int(value: Any, key: str, issues: _FieldProblems) -> int | None:
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            issues.warn(key, f"field '{key}': expected a number, got a boolean; ignored")
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            issues.warn(key, f"field '{key}': not a finite number; ignored")
+            return None
+        return round(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = None
+            if number is not None and number == number and abs(number) != float("inf"):
+                return round(number)
+        issues.warn(key, f"field '{key}': expected a number, got text; ignored")
+        return None
+    issues.warn(key, f"field '{key}': expected a number, got {_describe(value)}; ignored")
+    return None
+
+
+def _bool(value: Any, key: str, issues: _FieldProblems) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
+        return value.strip().lower() in ("true", "yes")
+    if isinstance(value, int):
+        return bool(value)
+    issues.warn(key, f"field '{key}': expected true or false, got {_describe(value)}; ignored")
+    return None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Any date the format allows -> aware UTC datetime. Naive times are taken as UTC.
+
+    Raises ValueError for text that is not a date.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    else:
+        raise ValueError(_describe(value))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _datetime(value: Any, key: str, issues: _FieldProblems) -> datetime | None:
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError):
+        if isinstance(value, str):
+            issues.warn(key, f"field '{key}': not a date ({_preview(value)}); ignored")
+        else:
+            issues.warn(key, f"field '{key}': expected a date, got {_describe(value)}; ignored")
+        return None
+
+
+def _preview(text: str, limit: int = 40) -> str:
+    text = _CONTROL.sub("", " ".join(text.split()))
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _topics(value: Any, key: str, issues: _FieldProblems) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        issues.warn(key, f"field '{key}': expected a list of text, got {_describe(value)}; ignored")
+        return ()
+    topics: list[str] = []
+    dropped = 0
+    for item in value:
+        if isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool)):
+            text = clean_text(str(item))
+            if text and text not in topics:
+                topics.append(text)
+        elif item is not None:
+            dropped += 1
+    if dropped:
+        issues.warn(key, f"field '{key}': {dropped} item(s) that are not text ignored")
+    return tuple(topics)
+
+
+def _provider(value: Any, key: str, issues: _FieldProblems) -> Provider:
+    if value is None:
+        return Provider()
+    if isinstance(value, str):
+        return Provider(name=clean_text(value))
+    if not isinstance(value, dict):
+        issues.warn(key, f"field '{key}': expected a mapping, got {_describe(value)}; ignored")
+        return Provider()
+    name = _text(value.get("name"), f"{key}.name", issues)
+    domain = _text(value.get("domain"), f"{key}.domain", issues)
+    logo = None
+    images = value.get("images")
+    if isinstance(images, list):
+        for image in images:
+            if isinstance(image, dict) and isinstance(image.get("url"), str):
+                logo = clean_text(image["url"]) or None
+                break
+    elif isinstance(images, str):
+        logo = clean_text(images) or None
+    return Provider(name=name or domain, domain=domain, logo=logo)
+
+
+def _images(value: Any, key: str, issues: _FieldProblems) -> tuple[Image, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (dict, str)):
+        value = [value]
+    if not isinstance(value, list):
+        issues.warn(key, f"field '{key}': expected a list, got {_describe(value)}; ignored")
+        return ()
+    images: list[Image] = []
+    dropped = 0
+    for item in value:
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            dropped += 1
+            continue
+        url = clean_text(item["url"])
+        if not url:
+            dropped += 1
+            continue
+        title = item.get("title")
+        images.append(
+            Image(
+                url=url,
+                width=_int(item.get("width"), f"{key}.width", issues),
+                height=_int(item.get("height"), f"{key}.height", issues),
+                title=clean_text(title) or None if isinstance(title, str) else None,
+            )
+        )
+    if dropped:
+        issues.warn(key, f"field '{key}': {dropped} entry(ies) without a URL ignored")
+    return tuple(images)
+
+
+def _urls(data: dict[str, Any], issues: _FieldProblems) -> Urls:
+    return Urls(
+        original=_url(data.get("originalUrl"), "originalUrl", issues),
+        web=_url(data.get("webUrl"), "webUrl", issues),
+        amp=_url(data.get("ampWebUrl"), "ampWebUrl", issues),
+        cdn_amp=_url(data.get("cdnAmpWebUrl"), "cdnAmpWebUrl", issues),
+        website=_url(data.get("website"), "website", issues),
+    )
+
+
+def _related(value: Any, key: str, issues: _FieldProblems) -> tuple[RelatedArticle, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        issues.warn(key, f"field '{key}': expected a list, got {_describe(value)}; ignored")
+        return ()
+    related: list[RelatedArticle] = []
+    dropped = 0
+    for item in value:
+        if not isinstance(item, dict):
+            dropped += 1
+            continue
+        title = _text(item.get("title") or item.get("name"), f"{key}.title", issues)
+        if not title:
+            dropped += 1
+            continue
+        related.append(
+            RelatedArticle(
+                title=title,
+                excerpt=_text(item.get("excerpt"), f"{key}.excerpt", issues),
+                published=_datetime(
+                    item.get("publishedDateTime"), f"{key}.publishedDateTime", issues
+                ),
+                urls=_urls(item, issues),
+                provider=_provider(item.get("provider"), f"{key}.provider", issues),
+                quality=_int(item.get("quality"), f"{key}.quality", issues),
+                type=_text(item.get("type"), f"{key}.type", issues),
+            )
+        )
+    if dropped:
+        issues.warn(key, f"field '{key}': {dropped} entry(ies) without a title ignored")
+    return tuple(related)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ids
+
+
+def canonical_url_key(url: str) -> str:
+    """The part of a URL that identifies a story: scheme and host lowercased, no fragment."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    path = path.split("#", 1)[0]
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+def article_id(canonical_url: str | None, relative_path: str) -> str:
+    """A short id, stable across renames: from the canonical URL, else the path in the folder."""
+    source = canonical_url_key(canonical_url) if canonical_url else "path:" + relative_path
+    return hashlib.blake2b(source.encode("utf-8"), digest_size=6).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+
+
+def build_article(
+    data: dict[str, Any],
+    body: str,
+    *,
+    path: str,
+    relative_path: str,
+    yaml_text: str | None = None,
+    yaml_line: int = 2,
+) -> tuple[Article | None, list[Problem]]:
+    """A parsed front-matter mapping -> an Article (or None) and the problems found on the way."""
+    issues = _FieldProblems(path, yaml_text.split("\n") if yaml_text else None, yaml_line)
+    title_key = "title" if "title" in data else "name"
+    raw_title = data.get(title_key)
+    if raw_title is None:
+        return None, [Problem(path, 2, "no title: the front matter has no 'title' (or 'name')")]
+    if not isinstance(raw_title, (str, int, float)) or isinstance(raw_title, bool):
+        line = issues._line_of(title_key)
+        message = f"field '{title_key}' must be text, got {_describe(raw_title)}"
+        return None, [Problem(path, line, message)]
+    title = clean_text(str(raw_title))
+    if not title:
+        return None, [Problem(path, issues._line_of(title_key), f"field '{title_key}' is empty")]
+
+    date_key = "publishedDateTime" if "publishedDateTime" in data else "startDateTime"
+    urls = _urls(data, issues)
+    extra = {key: value for key, value in data.items() if key not in _KNOWN_FIELDS}
+    article = Article(
+        id=article_id(urls.canonical, relative_path),
+        path=path,
+        title=title,
+        excerpt=_text(data.get("excerpt"), "excerpt", issues),
+        body=_CONTROL.sub("", body).strip("\n") if body else "",
+        published=_datetime(data.get(date_key), date_key, issues),
+        category=_text(data.get("category"), "category", issues),
+        type=_text(data.get("type"), "type", issues),
+        quality=_int(data.get("quality"), "quality", issues),
+        heat=_int(data.get("heat"), "heat", issues),
+        published_flag=_bool(data.get("published"), "published", issues),
+        provider=_provider(data.get("provider"), "provider", issues),
+        topics=_topics(data.get("topics"), "topics", issues),
+        urls=urls,
+        images=_images(data.get("images"), "images", issues),
+        related=_related(data.get("related"), "related", issues),
+        extra=extra,
+    )
+    return article, issues.problems
+
+
+def load_file(path: str, relative_path: str) -> tuple[Article | None, list[Problem]]:
+    """Read and parse one file; any failure becomes a Problem, never an exception."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, [Problem(path, None, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        parts = split(decode(data))
+        mapping = parse_yaml(parts.yaml_text, first_line=parts.yaml_line)
+        if mapping is None:
+            raise FrontMatterError("empty front matter", parts.yaml_line)
+        if not isinstance(mapping, dict):
+            raise FrontMatterError(
+                f"front matter is {_describe(mapping)}, not a mapping of fields", parts.yaml_line
+            )
+    except FrontMatterError as exc:
+        return None, [Problem(path, exc.line, exc.message)]
+    mapping = {str(key): value for key, value in mapping.items()}
+    try:
+        return build_article(
+            mapping,
+            parts.body,
+            path=path,
+            relative_path=relative_path,
+            yaml_text=parts.yaml_text,
+            yaml_line=parts.yaml_line,
+        )
+    except RecursionError:
+        return None, [Problem(path, None, "front matter nested too deeply")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Folders
+
+
+def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]]:
+    """Yield (path, path relative to root) for article files, sorted, hidden entries skipped.
+
+    Symlinked folders are followed once: a (device, inode) seen before is not entered again, so a
+    symlink loop cannot hang the walk.
+    """
+    root_str = os.fspath(root)
+    if os.path.isfile(root_str):
+        yield root_str, os.path.basename(root_str)
+        return
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, str]] = [(root_str, "")]
+    while stack:
+        folder, relative = stack.pop()
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subfolders: list[tuple[str, str]] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child_relative = f"{relative}{entry.name}"
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                subfolders.append((entry.path, child_relative + "/"))
+            elif is_file and os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+                yield entry.path, child_relative
+        stack.extend(reversed(subfolders))
+
+
+def _dedupe_ids(articles: list[Article]) -> list[Article]:
+    """Two files with the same id both load; the later ones get `-2`, `-3`, ... appended."""
+    from dataclasses import replace
+
+    seen: dict[str, int] = {}
+    result: list[Article] = []
+    for article in articles:
+        count = seen.get(article.id, 0) + 1
+        seen[article.id] = count
+        if count > 1:
+            new_id = f"{article.id}-{count}"
+            while new_id in seen:
+                count += 1
+                new_id = f"{article.id}-{count}"
+            seen[new_id] = 1
+            article = replace(article, id=new_id)
+        result.append(article)
+    return result
+
+
+def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Collection:
+    """Load every article file under `paths` (folders walked recursively, or single files)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for root in paths:
+        root_str = os.fspath(root)
+        if not os.path.exists(root_str):
+            problems.append(Problem(root_str, None, "no such file or folder"))
+            continue
+        for path, relative in iter_article_files(root_str):
+            article, file_problems = load_file(path, relative)
+            if article is not None:
+                articles.append(article)
+            problems.extend(file_problems)
+    return Collection(
+        articles=_dedupe_ids(articles),
+        problems=problems,
+        roots=tuple(os.fspath(p) for p in paths),
+    )
+
+
+def collection_name(roots: Iterable[str]) -> str:
+    """What the header calls a collection: the folder's name, or a count of folders."""
+    names = [Path(root).resolve().name or str(root) for root in roots]
+    if not names:
+        return "(empty)"
+    if len(names) == 1:
+        return names[0]
+    return f"{names[0]} +{len(names) - 1}"

@@ -1,0 +1,215 @@
+"""Typed articles: the one shape every other module agrees on.
+
+No I/O here: the loader builds these, the store, query, links and UI read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class LinkKind(StrEnum):
+    """Which of an article's URLs a link is; the order is the preference order for opening."""
+
+    ORIGINAL = "original"
+    WEB = "web"
+    AMP = "amp"
+    CDN_AMP = "cdn_amp"
+    WEBSITE = "website"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    LinkKind.ORIGINAL: "Original",
+    LinkKind.WEB: "Web",
+    LinkKind.AMP: "AMP",
+    LinkKind.CDN_AMP: "CDN AMP",
+    LinkKind.WEBSITE: "Website",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    original: str | None = None
+    web: str | None = None
+    amp: str | None = None
+    cdn_amp: str | None = None
+    website: str | None = None
+
+    def items(self) -> list[tuple[LinkKind, str]]:
+        """The URLs that are present, in preference order (original, web, AMP, CDN AMP, website)."""
+        pairs = (
+            (LinkKind.ORIGINAL, self.original),
+            (LinkKind.WEB, self.web),
+            (LinkKind.AMP, self.amp),
+            (LinkKind.CDN_AMP, self.cdn_amp),
+            (LinkKind.WEBSITE, self.website),
+        )
+        return [(kind, url) for kind, url in pairs if url]
+
+    def get(self, kind: LinkKind) -> str | None:
+        return getattr(self, kind.value)
+
+    @property
+    def canonical(self) -> str | None:
+        """The URL that identifies the story: original, else web, else website."""
+        return self.original or self.web or self.website
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str = ""
+    domain: str = ""
+    logo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedArticle:
+    title: str
+    excerpt: str = ""
+    published: datetime | None = None
+    urls: Urls = field(default_factory=Urls)
+    provider: Provider = field(default_factory=Provider)
+    quality: int | None = None
+    type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article (or event) of a collection.
+
+    `published` is timezone-aware UTC or None. `extra` keeps front-matter keys the model does not
+    know, so nothing in the file is lost.
+    """
+
+    id: str
+    path: str
+    title: str
+    excerpt: str = ""
+    body: str = ""
+    published: datetime | None = None
+    category: str = ""
+    type: str = ""
+    quality: int | None = None
+    heat: int | None = None
+    published_flag: bool | None = None
+    provider: Provider = field(default_factory=Provider)
+    topics: tuple[str, ...] = ()
+    urls: Urls = field(default_factory=Urls)
+    images: tuple[Image, ...] = ()
+    related: tuple[RelatedArticle, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a file (or one field of it) could not be used. `line` is 1-based, or None."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: Severity = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class TriageState:
+    """What the user has done with one article (kept by the store, keyed by article id)."""
+
+    read: bool = False
+    starred: bool = False
+    archived: bool = False
+    tags: tuple[str, ...] = ()
+    first_seen: datetime | None = None
+    read_at: datetime | None = None
+
+
+UNTOUCHED = TriageState()
+
+
+class LinkStatus(StrEnum):
+    """The verdict of one link check."""
+
+    ALIVE = "alive"
+    BROKEN = "broken"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """What checking one URL found. `checked_at` is timezone-aware UTC."""
+
+    url: str
+    kind: LinkKind
+    status: LinkStatus
+    code: int | None
+    final_url: str | None
+    redirects: int
+    method: str | None
+    elapsed_ms: int
+    error: str | None
+    checked_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape (`reader check --format json`, store rows)."""
+        return {
+            "url": self.url,
+            "kind": self.kind.value,
+            "status": self.status.value,
+            "code": self.code,
+            "final_url": self.final_url,
+            "redirects": self.redirects,
+            "method": self.method,
+            "elapsed_ms": self.elapsed_ms,
+            "error": self.error,
+            "checked_at": self.checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinkResult:
+        return cls(
+            url=data["url"],
+            kind=LinkKind(data["kind"]),
+            status=LinkStatus(data["status"]),
+            code=data.get("code"),
+            final_url=data.get("final_url"),
+            redirects=int(data.get("redirects") or 0),
+            method=data.get("method"),
+            elapsed_ms=int(data.get("elapsed_ms") or 0),
+            error=data.get("error"),
+            checked_at=datetime.fromisoformat(data["checked_at"]).astimezone(UTC),
+        )
+
+
+@dataclass(slots=True)
+class Collection:
+    """The result of a load: every article that could be read, and a problem for what could not."""
+
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    roots: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def by_id(self) -> dict[str, Article]:
+        return {article.id: article for article in self.articles}

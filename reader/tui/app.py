@@ -1,0 +1,815 @@
+"""ReaderApp: the list pane beside the detail pane, triage keys, search, link checks.
+
+The app owns the data (collection, store, link results) and pushes it down into the panes;
+the panes post messages up. Slow work (loading, link checks) runs in workers, never on the UI
+thread's critical path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Footer, LoadingIndicator, ProgressBar
+from textual.worker import get_current_worker
+
+from reader.check import article_links, summarize
+from reader.loader import canonical_url_key, collection_name
+from reader.model import (
+    UNTOUCHED,
+    Article,
+    Collection,
+    LinkResult,
+    RelatedArticle,
+    TriageState,
+)
+from reader.sorting import SORT_KEYS, next_sort_key, sort_indices
+from reader.tui.actions import app_bindings
+from reader.tui.article_detail import ArticleDetail
+from reader.tui.article_list import ArticleList
+from reader.tui.commands import ReaderCommands
+from reader.tui.header import AppHeader
+from reader.tui.query_bar import QueryBar
+from reader.tui.sidebar import Sidebar
+
+VIEWS: tuple[str, ...] = ("inbox", "unread", "starred", "archived", "all")
+VIEW_LABELS = {
+    "inbox": "Inbox",
+    "unread": "Unread",
+    "starred": "Starred",
+    "archived": "Archived",
+    "all": "All",
+}
+LINK_MAX_AGE = timedelta(hours=24)
+
+
+def in_view(view: str, state: TriageState) -> bool:
+    if view == "inbox":
+        return not state.archived
+    if view == "unread":
+        return not state.read and not state.archived
+    if view == "starred":
+        return state.starred
+    if view == "archived":
+        return state.archived
+    return True
+
+
+class ReaderApp(App[int]):
+    """A keyboard-driven reader for a folder of articles."""
+
+    TITLE = "reader"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *app_bindings(),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    view: reactive[str] = reactive("inbox", init=False)
+    sort_key: reactive[str] = reactive("date", init=False)
+    sort_reverse: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        roots: Sequence[str],
+        *,
+        state_path: str | os.PathLike[str] | None = None,
+        sort_key: str = "date",
+        reverse: bool = False,
+        use_cache: bool = True,
+        opener: Callable[[str], bool] | None = None,
+        check_links: bool = True,
+        now: Callable[[], datetime] | None = None,
+        watch: bool = True,
+    ) -> None:
+        super().__init__()
+        self.roots = list(roots)
+        self.state_path = state_path
+        self.use_cache = use_cache
+        self.opener = opener
+        self.auto_check_links = check_links
+        self.clock: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self.watch_files = watch
+        self.collection = Collection(roots=tuple(self.roots))
+        self.articles: list[Article] = []
+        self.states: dict[str, TriageState] = {}
+        self.link_results: dict[str, LinkResult] = {}
+        self.link_summary: dict[str, str] = {}
+        self.store: Any = None
+        self.query_text = ""
+        self.query_error: str | None = None
+        self._query: Any = None
+        self._query_index: Any = None
+        self._sorted: list[int] = []
+        self._by_id: dict[str, int] = {}
+        self._related_index: dict[str, str] = {}
+        self._shown: list[int] = []
+        self._loaded = False
+        self._checking_ids: set[str] = set()
+        self.set_reactive(ReaderApp.sort_key, sort_key if sort_key in SORT_KEYS else "date")
+        self.set_reactive(ReaderApp.sort_reverse, reverse)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="app-header")
+        yield QueryBar(id="query-bar")
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="list-pane"):
+                yield LoadingIndicator(id="loading")
+                yield ArticleList(id="article-list")
+            yield ArticleDetail(id="article-detail")
+        yield ProgressBar(id="check-progress", show_eta=False)
+        yield Footer()
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one("#article-list", ArticleList)
+
+    @property
+    def detail(self) -> ArticleDetail:
+        return self.query_one("#article-detail", ArticleDetail)
+
+    @property
+    def header(self) -> AppHeader:
+        return self.query_one("#app-header", AppHeader)
+
+    def on_mount(self) -> None:
+        self._open_store()
+        article_list = self.article_list
+        article_list.state_lookup = lambda article_id: self.states.get(article_id, UNTOUCHED)
+        article_list.link_lookup = self.link_summary.get
+        article_list.sort_key = self.sort_key
+        article_list.sort_reverse = self.sort_reverse
+        article_list.display = False
+        self.query_one("#check-progress").display = False
+        self.detail.now = self.clock
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._update_header()
+        self.load_collection()
+        if self.store is not None:
+            self.set_interval(2.0, self._poll_external_changes)
+
+    def _open_store(self) -> None:
+        from reader.paths import default_state_path
+        from reader.store import Store, StoreError
+
+        path = Path(self.state_path) if self.state_path else default_state_path()
+        try:
+            self.store = Store.open(path)
+        except StoreError as exc:
+            import tempfile
+
+            fallback = Path(tempfile.mkdtemp(prefix="reader-")) / "state.sqlite3"
+            self.store = Store.open(fallback)
+            self.notify(
+                f"{exc}. Using a temporary state file; triage will not be kept.",
+                title="State not saved",
+                severity="error",
+                timeout=15,
+            )
+        if self.store.notice:
+            self.notify(self.store.notice, title="State file", severity="warning", timeout=15)
+        self.states = self.store.states()
+        self.link_results = self.store.link_results(None, max_age=None)
+        theme = self.store.get_setting("theme")
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    def _remember_theme(self, theme: Any) -> None:
+        if self.store is not None:
+            self.store.set_setting("theme", getattr(theme, "name", str(theme)))
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_collection(self) -> None:
+        """Parse the collection off the UI thread; the first screen does not wait for it."""
+        from reader.cli import load
+
+        collection = load(self.roots, use_cache=self.use_cache)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._collection_loaded, collection)
+
+    def _collection_loaded(self, collection: Collection) -> None:
+        keep = self.article_list.cursor_id if self._loaded else None
+        self.collection = collection
+        self.articles = collection.articles
+        self._by_id = {article.id: i for i, article in enumerate(self.articles)}
+        self._related_index = {}
+        for article in self.articles:
+            for _, url in article.urls.items():
+                self._related_index.setdefault(canonical_url_key(url), article.id)
+            self._related_index.setdefault("title:" + article.title.casefold(), article.id)
+        self._query_index = None
+        if self.store is not None:
+            self.store.mark_seen([article.id for article in self.articles])
+        self.link_summary.clear()
+        self.link_summary.update(summarize(self.articles, self.link_results))
+        self.query_one("#loading").display = False
+        article_list = self.article_list
+        article_list.display = True
+        article_list.set_articles(self.articles)
+        self._loaded = True
+        self._resort()
+        if keep:
+            article_list.move_cursor_to_id(keep)
+        if not self.query_one(QueryBar).has_focus_within:
+            article_list.focus()
+        self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
+        if collection.errors:
+            self.notify(
+                f"{len(collection.errors)} file(s) could not be read: press ! to see them",
+                severity="warning",
+                timeout=6,
+            )
+
+    # ------------------------------------------------------------------ the view
+
+    def _resort(self) -> None:
+        self._sorted = sort_indices(self.articles, self.sort_key, reverse=self.sort_reverse)
+        self._refresh_view()
+
+    def _refresh_view(self, *, keep_cursor: bool = True) -> None:
+        """Recompute the visible rows: view, then search, in the current sort order."""
+        if not self._loaded:
+            return
+        states = self.states
+        articles = self.articles
+        view = self.view
+        if view == "all":
+            rows = list(self._sorted)
+        else:
+            rows = [i for i in self._sorted if in_view(view, states.get(articles[i].id, UNTOUCHED))]
+        if self._query is not None and not self._query.is_empty:
+            rows = self._select(rows)
+        self._shown = rows
+        self.article_list.set_order(rows, keep_cursor=keep_cursor)
+        self._update_header()
+
+    def _select(self, rows: list[int]) -> list[int]:
+        from reader.query import QueryContext, QueryIndex
+
+        if self._query_index is None:
+            self._query_index = QueryIndex(self.articles)
+        context = QueryContext(states=self.states, link_status=self.link_summary, now=self.clock())
+        return self._query_index.select(self._query, context, within=rows)
+
+    def _view_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(VIEWS, 0)
+        states = self.states
+        for article in self.articles:
+            state = states.get(article.id, UNTOUCHED)
+            counts["all"] += 1
+            if state.archived:
+                counts["archived"] += 1
+            else:
+                counts["inbox"] += 1
+                if not state.read:
+                    counts["unread"] += 1
+            if state.starred:
+                counts["starred"] += 1
+        return counts
+
+    def _update_header(self) -> None:
+        header = self.header
+        header.collection = collection_name(self.roots)
+        header.view = VIEW_LABELS[self.view]
+        header.counts = self._view_counts() if self._loaded else {}
+        header.shown = len(self._shown)
+        header.total = len(self.articles)
+        header.problems = len(self.collection.errors)
+        header.query = self.query_text
+        header.sort = f"{self.sort_key} {'▲' if self._ascending() else '▼'}"
+        header.loading = not self._loaded
+        header.refresh_text()
+
+    def _ascending(self) -> bool:
+        descending_by_default = self.sort_key in ("date", "quality", "heat")
+        return descending_by_default == self.sort_reverse
+
+    def watch_view(self) -> None:
+        self._refresh_view(keep_cursor=True)
+
+    def watch_sort_key(self, key: str) -> None:
+        self.article_list.sort_key = key
+        self._resort()
+
+    def watch_sort_reverse(self, value: bool) -> None:
+        self.article_list.sort_reverse = value
+        self._resort()
+
+    # ------------------------------------------------------------------ detail follows cursor
+
+    @on(ArticleList.Highlighted)
+    def _highlighted(self, event: ArticleList.Highlighted) -> None:
+        self._show_detail(event.article_id)
+
+    def _show_detail(self, article_id: str | None) -> None:
+        article = self._article(article_id)
+        self.detail.show(
+            article,
+            state=self._state(article_id),
+            links=self.link_results,
+            related_lookup=self._related_target,
+        )
+        if article is not None and self.auto_check_links and self._stale_links(article):
+            self._check_in_background([article], recheck=False, announce=False)
+
+    def _article(self, article_id: str | None) -> Article | None:
+        if article_id is None:
+            return None
+        index = self._by_id.get(article_id)
+        return self.articles[index] if index is not None else None
+
+    def _state(self, article_id: str | None) -> TriageState:
+        return self.states.get(article_id, UNTOUCHED) if article_id else UNTOUCHED
+
+    def _related_target(self, related: RelatedArticle) -> str | None:
+        for _, url in related.urls.items():
+            target = self._related_index.get(canonical_url_key(url))
+            if target:
+                return target
+        return self._related_index.get("title:" + related.title.casefold())
+
+    @on(ArticleList.Selected)
+    def _selected(self, event: ArticleList.Selected) -> None:
+        self.action_open_detail()
+
+    @on(ArticleList.SortRequested)
+    def _sort_requested(self, event: ArticleList.SortRequested) -> None:
+        if event.key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.set_reactive(ReaderApp.sort_reverse, False)
+            self.article_list.sort_reverse = False
+            self.sort_key = event.key
+
+    @on(ArticleDetail.RelatedSelected)
+    def _jump_to_related(self, event: ArticleDetail.RelatedSelected) -> None:
+        self._jump_to(event.article_id)
+
+    @on(ArticleDetail.LinkRequested)
+    def _body_link(self, event: ArticleDetail.LinkRequested) -> None:
+        self._open_url(event.url)
+
+    def _jump_to(self, article_id: str) -> None:
+        if not self.article_list.move_cursor_to_id(article_id):
+            # Not in the current view or search: widen to everything, then jump.
+            self.query_one(QueryBar).clear_query()
+            self._set_query("")
+            self.view = "all"
+            self._refresh_view()
+            self.article_list.move_cursor_to_id(article_id)
+        self.article_list.focus()
+
+    # ------------------------------------------------------------------ movement actions
+
+    def action_open_detail(self) -> None:
+        article_id = self.article_list.cursor_id
+        if article_id is None:
+            return
+        self._set_state([article_id], read=True, journal=not self._state(article_id).read)
+        self.detail.focus()
+
+    def action_focus_list(self) -> None:
+        self.article_list.focus()
+
+    def action_switch_pane(self) -> None:
+        if self.article_list.has_focus:
+            self.detail.focus()
+        else:
+            self.article_list.focus()
+
+    def action_next_unread(self) -> None:
+        self._move_to_unread(step=1)
+
+    def action_previous_unread(self) -> None:
+        self._move_to_unread(step=-1)
+
+    def _move_to_unread(self, *, step: int) -> None:
+        article_list = self.article_list
+        order = article_list.order
+        row = article_list.cursor_row + step
+        while 0 <= row < len(order):
+            if not self._state(self.articles[order[row]].id).read:
+                article_list.cursor_row = row
+                return
+            row += step
+        self.notify("No more unread articles in this direction.", timeout=2)
+
+    # ------------------------------------------------------------------ sort
+
+    def action_cycle_sort(self) -> None:
+        self.set_reactive(ReaderApp.sort_reverse, False)
+        self.article_list.sort_reverse = False
+        self.sort_key = next_sort_key(self.sort_key)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+
+    # ------------------------------------------------------------------ triage
+
+    def _set_state(
+        self,
+        ids: list[str],
+        *,
+        read: bool | None = None,
+        starred: bool | None = None,
+        archived: bool | None = None,
+        journal: bool = True,
+    ) -> None:
+        """Write to the store first (committed), then show the effect."""
+        if not ids or self.store is None or not journal:
+            return
+        changed: dict[str, TriageState] = {}
+        if read is not None:
+            changed.update(self.store.set_read(ids, read))
+        if starred is not None:
+            changed.update(self.store.set_starred(ids, starred))
+        if archived is not None:
+            changed.update(self.store.set_archived(ids, archived))
+        self.states.update(changed)
+        self._after_state_change(ids)
+
+    def _after_state_change(self, ids: Sequence[str]) -> None:
+        self.article_list.refresh_rows()
+        current = self.article_list.cursor_id
+        if current in ids:
+            self.detail.update_state(self._state(current))
+        self._update_header()
+        self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
+
+    def _cursor_ids(self) -> list[str]:
+        article_id = self.article_list.cursor_id
+        return [article_id] if article_id else []
+
+    def action_toggle_read(self) -> None:
+        ids = self._cursor_ids()
+        if ids:
+            self._set_state(ids, read=not self._state(ids[0]).read)
+
+    def action_toggle_star(self) -> None:
+        ids = self._cursor_ids()
+        if ids:
+            self._set_state(ids, starred=not self._state(ids[0]).starred)
+
+    def action_toggle_archive(self) -> None:
+        ids = self._cursor_ids()
+        if not ids:
+            return
+        archived = not self._state(ids[0]).archived
+        article_list = self.article_list
+        row = article_list.cursor_row
+        order = list(article_list.order)
+        self._set_state(ids, archived=archived)
+        if not in_view(self.view, self._state(ids[0])):
+            # The row leaves the view: land on the next row (or the new last one).
+            next_id = None
+            if row + 1 < len(order):
+                next_id = self.articles[order[row + 1]].id
+            self._refresh_view(keep_cursor=False)
+            if next_id is None or not article_list.move_cursor_to_id(next_id):
+                article_list.cursor_row = min(row, max(0, article_list.row_count - 1))
+            self.notify(
+                "Archived (u to undo)" if archived else "Moved back to the inbox", timeout=2
+            )
+
+    def action_mark_all_read(self) -> None:
+        ids = [self.articles[i].id for i in self.article_list.order]
+        unread = [i for i in ids if not self._state(i).read]
+        if not unread:
+            self.notify("Every article in this view is already read.", timeout=2)
+            return
+        self._set_state(unread, read=True)
+        self.notify(f"Marked {len(unread)} article(s) read (u to undo)", timeout=3)
+
+    def action_undo(self) -> None:
+        if self.store is None:
+            return
+        ids = self.store.undo()
+        if not ids:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        for article_id in ids:
+            self.states[article_id] = self.store.state(article_id)
+        self._refresh_view()
+        self._after_state_change(ids)
+        if len(ids) == 1:
+            self.article_list.move_cursor_to_id(ids[0])
+        self.notify(f"Undone ({len(ids)} article(s))", timeout=2)
+
+    def action_edit_tags(self) -> None:
+        article_id = self.article_list.cursor_id
+        if article_id is None or self.store is None:
+            return
+        from reader.tui.screens.tags import TagsScreen
+
+        def done(tags: list[str] | None) -> None:
+            if tags is None or self.store is None:
+                return
+            self.states[article_id] = self.store.set_tags(article_id, tags)
+            self._after_state_change([article_id])
+
+        self.push_screen(
+            TagsScreen(list(self._state(article_id).tags), self.store.all_tags()), done
+        )
+
+    # ------------------------------------------------------------------ views and search
+
+    def action_set_view(self, view: str) -> None:
+        if view in VIEWS:
+            self.view = view
+
+    def action_search(self) -> None:
+        self.query_one(QueryBar).open()
+
+    @on(QueryBar.Changed)
+    def _query_changed(self, event: QueryBar.Changed) -> None:
+        self._set_query(event.text)
+
+    def _set_query(self, text: str) -> None:
+        from reader.query import QueryError, parse_query
+
+        bar = self.query_one(QueryBar)
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            # Keep the last good result; say what is wrong under the bar.
+            self.query_error = str(exc)
+            bar.show_error(self.query_error)
+            return
+        self.query_error = None
+        bar.show_error(None)
+        self.query_text = text.strip()
+        self._query = query
+        self._refresh_view()
+
+    @on(QueryBar.Done)
+    def _query_done(self, event: QueryBar.Done) -> None:
+        if event.cleared:
+            self._set_query("")
+        self.article_list.focus()
+
+    @on(QueryBar.SaveRequested)
+    def _save_search(self, event: QueryBar.SaveRequested) -> None:
+        from reader.tui.screens.save_search import SaveSearchScreen
+
+        text = event.text.strip()
+        if not text or self.store is None:
+            self.notify("Type a query first.", timeout=2)
+            return
+
+        def done(name: str | None) -> None:
+            if name and self.store is not None:
+                self.store.save_search(name, text)
+                self.notify(f"Saved search “{name}”", timeout=2)
+                self.query_one(Sidebar).update_facets(
+                    self.articles, self.states, self._saved_searches()
+                )
+
+        self.push_screen(SaveSearchScreen(text), done)
+
+    def _saved_searches(self) -> list[tuple[str, str]]:
+        return self.store.saved_searches() if self.store is not None else []
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.update_facets(self.articles, self.states, self._saved_searches())
+            sidebar.focus_list()
+        else:
+            self.article_list.focus()
+
+    @on(Sidebar.Chosen)
+    def _sidebar_chosen(self, event: Sidebar.Chosen) -> None:
+        if event.view is not None:
+            self.view = event.view
+            self.query_one(QueryBar).clear_query()
+            self._set_query("")
+        else:
+            self.query_one(QueryBar).set_query(event.query or "")
+            self._set_query(event.query or "")
+        self.article_list.focus()
+
+    # ------------------------------------------------------------------ links
+
+    def _stale_links(self, article: Article) -> bool:
+        now = datetime.now(UTC)
+        for _, url in article.urls.items():
+            result = self.link_results.get(url)
+            if result is None or now - result.checked_at > LINK_MAX_AGE:
+                return True
+        return False
+
+    def _check_in_background(
+        self, articles: list[Article], *, recheck: bool, announce: bool
+    ) -> None:
+        ids = {article.id for article in articles}
+        if not recheck and ids <= self._checking_ids:
+            return
+        self._checking_ids |= ids
+        self._run_link_check(articles, recheck=recheck, announce=announce)
+
+    @work(thread=True, group="links", exit_on_error=False)
+    def _run_link_check(self, articles: list[Article], *, recheck: bool, announce: bool) -> None:
+        """Check in a thread with its own event loop and its own store connection."""
+        from reader.check import check_articles
+        from reader.store import Store
+
+        if self.store is None:
+            return
+        total = len({url for _, _, url in article_links(articles)})
+        progress = announce and total > 1
+        if progress:
+            self.call_from_thread(self._progress_start, total)
+        pending: list[LinkResult] = []
+
+        def on_result(result: LinkResult) -> None:
+            pending.append(result)
+            if len(pending) >= 25 or not progress:
+                batch = list(pending)
+                pending.clear()
+                self.call_from_thread(self._links_arrived, batch, progress)
+
+        store = Store.open(self.store.path)
+        try:
+            asyncio.run(
+                check_articles(
+                    articles,
+                    store,
+                    recheck=recheck,
+                    max_age=LINK_MAX_AGE,
+                    on_result=on_result,
+                )
+            )
+        except Exception as exc:  # network stacks raise many kinds; never crash the app
+            self.call_from_thread(
+                self.notify, f"Link check failed: {exc}", severity="error", timeout=5
+            )
+        finally:
+            store.close()
+            if pending:
+                self.call_from_thread(self._links_arrived, list(pending), progress)
+            self.call_from_thread(self._check_finished, articles, progress)
+
+    def _progress_start(self, total: int) -> None:
+        bar = self.query_one("#check-progress", ProgressBar)
+        bar.update(total=total, progress=0)
+        bar.display = True
+
+    def _links_arrived(self, results: list[LinkResult], progress: bool) -> None:
+        for result in results:
+            self.link_results[result.url] = result
+        touched = {
+            article.id
+            for article in self.articles
+            if any(url == r.url for r in results for _, url in article.urls.items())
+        }
+        self.link_summary.update(
+            summarize([self.articles[self._by_id[i]] for i in touched], self.link_results)
+        )
+        if progress:
+            self.query_one("#check-progress", ProgressBar).advance(len(results))
+        self.article_list.refresh_rows()
+        current = self.detail.article
+        if current is not None and current.id in touched:
+            self.detail.show_links(self.link_results)
+
+    def _check_finished(self, articles: list[Article], progress: bool) -> None:
+        self._checking_ids -= {article.id for article in articles}
+        if progress:
+            self.query_one("#check-progress").display = False
+            broken = sum(1 for a in articles if self.link_summary.get(a.id) == "broken")
+            self.notify(
+                f"Checked {len(articles)} article(s): {broken} with broken links", timeout=4
+            )
+
+    def action_check_article(self) -> None:
+        article = self._article(self.article_list.cursor_id)
+        if article is not None:
+            self.notify("Checking links…", timeout=1.5)
+            self._check_in_background([article], recheck=True, announce=False)
+
+    def action_check_view(self) -> None:
+        articles = [self.articles[i] for i in self.article_list.order]
+        if articles:
+            self._check_in_background(articles, recheck=False, announce=True)
+
+    def _choice(self, *, prefer_amp: bool) -> Any:
+        from reader.browser import choose_link
+
+        article = self._article(self.article_list.cursor_id)
+        if article is None:
+            return None, None
+        return article, choose_link(article.urls, self.link_results, prefer_amp=prefer_amp)
+
+    def action_open_link(self) -> None:
+        self._open_best(prefer_amp=False)
+
+    def action_open_amp(self) -> None:
+        self._open_best(prefer_amp=True)
+
+    def _open_best(self, *, prefer_amp: bool) -> None:
+        article, choice = self._choice(prefer_amp=prefer_amp)
+        if article is None:
+            return
+        if choice is None:
+            self.notify("No link of this article is alive; choose one.", severity="warning")
+            self.action_choose_link()
+            return
+        if self._open_url(choice.url):
+            self._set_state([article.id], read=True, journal=not self._state(article.id).read)
+
+    def _open_url(self, url: str) -> bool:
+        from reader.browser import open_in_browser
+        from reader.links import is_checkable_url
+
+        if not is_checkable_url(url):
+            self.notify(f"Not opening a non-web link: {url[:80]}", severity="error")
+            return False
+        try:
+            opened = open_in_browser(url, opener=self.opener)
+        except Exception:
+            opened = False
+        if opened:
+            self.notify(f"Opened {url[:100]}", timeout=3)
+            return True
+        self.copy_to_clipboard(url)
+        self.notify(f"No browser available; URL copied to the clipboard:\n{url}", timeout=8)
+        return True
+
+    def action_copy_link(self) -> None:
+        article, choice = self._choice(prefer_amp=False)
+        if article is None:
+            return
+        url = choice.url if choice is not None else article.urls.canonical
+        if not url:
+            self.notify("This article has no URL.", severity="warning")
+            return
+        self.copy_to_clipboard(url)
+        self.notify(f"Copied {url}", timeout=3)
+
+    def action_choose_link(self) -> None:
+        article = self._article(self.article_list.cursor_id)
+        if article is None:
+            return
+        if not article.urls.items():
+            self.notify("This article has no URL.", severity="warning")
+            return
+        from reader.tui.screens.link_chooser import LinkChooserScreen
+
+        def chosen(url: str | None) -> None:
+            if url and self._open_url(url):
+                self._set_state([article.id], read=True, journal=not self._state(article.id).read)
+
+        self.push_screen(LinkChooserScreen(article, self.link_results), chosen)
+
+    # ------------------------------------------------------------------ app
+
+    def action_help(self) -> None:
+        from reader.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_show_problems(self) -> None:
+        from reader.tui.screens.problems import ProblemsScreen
+
+        if not self.collection.problems:
+            self.notify("Every file loaded without problems.", timeout=2)
+            return
+        self.push_screen(ProblemsScreen(self.collection.problems))
+
+    def action_reload(self) -> None:
+        if self.store is not None:
+            self.states = self.store.states()
+        self.load_collection()
+
+    def _poll_external_changes(self) -> None:
+        """Another reader process wrote to the state file: show its changes."""
+        if self.store is None or not self._loaded:
+            return
+        if self.store.has_external_changes():
+            self.states = self.store.states()
+            self._refresh_view()
+            self._after_state_change([])
+
+    async def action_quit(self) -> None:
+        self.exit(0)

@@ -1,0 +1,265 @@
+"""The detail pane: everything about the article under the cursor, scrollable.
+
+Article text is data: every field reaches the screen as `rich.text.Text` built from plain strings,
+never as markup. The body is Markdown, rendered by Textual's Markdown widget (which does not
+interpret Rich markup either).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from reader.browser import format_status
+from reader.model import UNTOUCHED, Article, LinkResult, RelatedArticle, TriageState
+from reader.tui.formatting import relative_time, sanitize
+
+RelatedLookup = Callable[[RelatedArticle], str | None]
+"""Related entry -> id of the article in the collection that it points at, or None."""
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%a %Y-%m-%d %H:%M %Z").strip()
+
+
+class ArticleDetail(VerticalScroll, can_focus=True):
+    """Shows one article; the app sets it with :meth:`show` when the cursor moves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False),
+        Binding("k,up", "scroll_up", "Scroll up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("space", "page_down", "Page down", show=False),
+    ]
+
+    @dataclass
+    class RelatedSelected(Message):
+        """Enter on a related entry that is in the collection."""
+
+        article_id: str
+        detail: ArticleDetail | None = field(default=None, repr=False)
+
+    @dataclass
+    class LinkRequested(Message):
+        """A link in the body was clicked."""
+
+        url: str
+        detail: ArticleDetail | None = field(default=None, repr=False)
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.article: Article | None = None
+        self._related_ids: list[str | None] = []
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        yield Static(id="detail-meta")
+        yield Static(id="detail-topics")
+        yield Static(id="detail-excerpt")
+        yield Markdown(id="detail-body")
+        yield Static(id="detail-links")
+        yield Static(id="detail-images")
+        yield Static(Text("Related", style="bold"), id="detail-related-label")
+        yield OptionList(id="detail-related")
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    # ------------------------------------------------------------------ updates
+
+    def show(
+        self,
+        article: Article | None,
+        *,
+        state: TriageState = UNTOUCHED,
+        links: Mapping[str, LinkResult] | None = None,
+        related_lookup: RelatedLookup | None = None,
+    ) -> None:
+        """Show `article` (None: an empty pane with a hint)."""
+        same = article is not None and self.article is not None and article.id == self.article.id
+        self.article = article
+        title = self.query_one("#detail-title", Static)
+        if article is None:
+            title.update(Text("No article selected", style="dim"))
+            for widget_id in ("#detail-meta", "#detail-topics", "#detail-excerpt"):
+                self.query_one(widget_id, Static).update("")
+            self._set_body("")
+            self.query_one("#detail-links", Static).update("")
+            self.query_one("#detail-images", Static).update("")
+            self._set_related([], related_lookup)
+            return
+        title.update(Text(sanitize(article.title), style="bold"))
+        self.query_one("#detail-meta", Static).update(self._meta(article, state))
+        self.query_one("#detail-topics", Static).update(self._topics(article, state))
+        excerpt = self.query_one("#detail-excerpt", Static)
+        excerpt.update(Text(sanitize(article.excerpt), style="italic"))
+        excerpt.display = bool(article.excerpt)
+        if not same:
+            self._set_body(article.body)
+            self._set_related(article.related, related_lookup)
+            self.scroll_home(animate=False)
+        self.show_links(links or {})
+        self.query_one("#detail-images", Static).update(self._images(article))
+
+    def show_links(self, links: Mapping[str, LinkResult]) -> None:
+        """Refresh the link lines with new check results."""
+        article = self.article
+        widget = self.query_one("#detail-links", Static)
+        if article is None:
+            widget.update("")
+            return
+        text = Text()
+        text.append("Links\n", style="bold")
+        items = article.urls.items()
+        if not items:
+            text.append("  no URL in this article", style="dim")
+        for number, (kind, url) in enumerate(items):
+            if number:
+                text.append("\n")
+            result = links.get(url)
+            status = format_status(result)
+            style = "dim"
+            if result is not None:
+                style = "green" if result.status.value == "alive" else "red"
+            text.append(f"  {kind.label:<8} ", style="bold")
+            text.append(f"{status:<10} ", style=style)
+            text.append(sanitize(url), style="underline" if result is None else "")
+        widget.update(text)
+
+    def update_state(self, state: TriageState) -> None:
+        if self.article is not None:
+            self.query_one("#detail-meta", Static).update(self._meta(self.article, state))
+            self.query_one("#detail-topics", Static).update(self._topics(self.article, state))
+
+    # ------------------------------------------------------------------ pieces
+
+    def _meta(self, article: Article, state: TriageState) -> Text:
+        text = Text()
+        provider = sanitize(article.provider.name) or "unknown provider"
+        text.append(provider, style="bold")
+        if article.provider.domain and article.provider.domain != article.provider.name:
+            text.append(f" ({sanitize(article.provider.domain)})", style="dim")
+        text.append("\n")
+        if article.published is not None:
+            ago = relative_time(article.published, self.now())
+            text.append(_local(article.published))
+            text.append(f"  ({ago} ago)" if ago[-1:] in "mhdw" else f"  ({ago})", style="dim")
+        else:
+            text.append("no date", style="dim")
+        kinds = " / ".join(sanitize(v) for v in (article.category, article.type) if v)
+        if kinds:
+            text.append("  ·  " + kinds)
+        text.append("\n")
+        text.append("quality ", style="dim")
+        text.append("—" if article.quality is None else str(article.quality))
+        text.append("   heat ", style="dim")
+        text.append("—" if article.heat is None else str(article.heat))
+        flags = []
+        if not state.read:
+            flags.append(("● unread", "bold cyan"))
+        else:
+            flags.append(("read", "dim"))
+        if state.starred:
+            flags.append(("★ starred", "bold yellow"))
+        if state.archived:
+            flags.append(("archived", "magenta"))
+        for label, style in flags:
+            text.append("   ")
+            text.append(label, style=style)
+        return text
+
+    def _topics(self, article: Article, state: TriageState) -> Text:
+        text = Text()
+        for topic in article.topics:
+            text.append(f" {sanitize(topic)} ", style="reverse")
+            text.append(" ")
+        for tag in state.tags:
+            text.append(f" #{sanitize(tag)} ", style="bold reverse magenta")
+            text.append(" ")
+        return text
+
+    def _images(self, article: Article) -> Text:
+        if not article.images:
+            return Text()
+        text = Text()
+        text.append("Images\n", style="bold")
+        for number, image in enumerate(article.images):
+            if number:
+                text.append("\n")
+            size = f"{image.width}×{image.height}" if image.width and image.height else "?×?"
+            text.append(f"  {size:<10} ", style="dim")
+            text.append(sanitize(image.url))
+            if image.title:
+                text.append(f"  {sanitize(image.title)}", style="italic")
+        return text
+
+    def _set_body(self, body: str) -> None:
+        markdown = self.query_one("#detail-body", Markdown)
+        markdown.display = bool(body.strip())
+        markdown.update(sanitize(body, keep_newlines=True) if body else "")
+
+    def _set_related(
+        self,
+        related: tuple[RelatedArticle, ...] | list[RelatedArticle],
+        lookup: RelatedLookup | None,
+    ) -> None:
+        options = self.query_one("#detail-related", OptionList)
+        label = self.query_one("#detail-related-label", Static)
+        options.clear_options()
+        self._related_ids = []
+        label.display = options.display = bool(related)
+        if not related:
+            return
+        prompts: list[Option] = []
+        for entry in related:
+            target = lookup(entry) if lookup is not None else None
+            self._related_ids.append(target)
+            prompt = Text()
+            prompt.append("→ " if target else "  ", style="bold green")
+            prompt.append(sanitize(entry.title))
+            details = [sanitize(entry.provider.name)] if entry.provider.name else []
+            if entry.published is not None:
+                details.append(entry.published.strftime("%Y-%m-%d"))
+            if details:
+                prompt.append("  " + " · ".join(details), style="dim")
+            prompts.append(Option(prompt))
+        options.add_options(prompts)
+        label.update(
+            Text.assemble(
+                ("Related", "bold"),
+                ("  (→ in this collection: Enter jumps to it)", "dim")
+                if any(self._related_ids)
+                else "",
+            )
+        )
+
+    @on(OptionList.OptionSelected, "#detail-related")
+    def _related_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = event.option_index
+        if 0 <= index < len(self._related_ids):
+            target = self._related_ids[index]
+            if target is not None:
+                self.post_message(self.RelatedSelected(target, self))
+            else:
+                self.notify("That related article is not in this collection.", timeout=3)
+
+    @on(Markdown.LinkClicked)
+    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+        # The app decides (only http(s) is ever opened); stop Markdown's default handling.
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.LinkRequested(event.href, self))

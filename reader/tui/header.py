@@ -1,0 +1,57 @@
+"""The top bar: collection, view counts, how many rows are shown, sort, problems."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from reader.tui.formatting import sanitize
+
+
+class AppHeader(Static):
+    """Plain attributes set by the app, then `refresh_text()`: one repaint per change."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.collection = ""
+        self.view = "Inbox"
+        self.counts: dict[str, int] = {}
+        self.shown = 0
+        self.total = 0
+        self.problems = 0
+        self.query = ""
+        self.sort = "date ▼"
+        self.loading = True
+
+    def refresh_text(self) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" reader ", style="bold reverse")
+        text.append(" ")
+        text.append(sanitize(self.collection), style="bold")
+        if self.loading:
+            text.append("  loading…", style="italic")
+            self.update(text)
+            return
+        text.append("  ")
+        for number, (key, label) in enumerate(
+            (
+                ("inbox", "Inbox"),
+                ("unread", "Unread"),
+                ("starred", "Starred"),
+                ("archived", "Archived"),
+                ("all", "All"),
+            ),
+            start=1,
+        ):
+            count = self.counts.get(key, 0)
+            style = "bold reverse" if label == self.view else "dim"
+            text.append(f" {number} {label} {count} ", style=style)
+        text.append("  ")
+        text.append(f"{self.shown} of {self.total}", style="bold")
+        text.append(f"  sort: {self.sort}", style="dim")
+        if self.query:
+            text.append("  search: ", style="dim")
+            text.append(sanitize(self.query)[:40], style="italic")
+        if self.problems:
+            text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
+        self.update(text)

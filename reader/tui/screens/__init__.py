@@ -1,0 +1,1 @@
+"""Modal screens: help, problems, tags, link chooser, save search."""

@@ -1,0 +1,127 @@
+"""The sidebar (`b`): saved searches, views, topic and provider facets, with unread counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.model import UNTOUCHED, Article, TriageState
+from reader.tui.formatting import sanitize
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', "") + '"' if any(c in value for c in ' ():"') else value
+
+
+class Sidebar(Vertical):
+    """Selecting an entry posts `Chosen` with a view name or a query."""
+
+    @dataclass
+    class Chosen(Message):
+        view: str | None = None
+        query: str | None = None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._targets: list[tuple[str | None, str | None]] = []
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="sidebar-options")
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def focus_list(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def update_facets(
+        self,
+        articles: Sequence[Article],
+        states: Mapping[str, TriageState],
+        saved: Sequence[tuple[str, str]],
+    ) -> None:
+        if not self.display:
+            return
+        from reader.query import QueryContext, QueryError, QueryIndex, parse_query
+
+        unread_topics: Counter[str] = Counter()
+        all_topics: Counter[str] = Counter()
+        unread_providers: Counter[str] = Counter()
+        all_providers: Counter[str] = Counter()
+        views = Counter()
+        for article in articles:
+            state = states.get(article.id, UNTOUCHED)
+            unread = not state.read and not state.archived
+            views["all"] += unread
+            views["inbox"] += unread
+            views["unread"] += unread
+            views["starred"] += state.starred and not state.read
+            views["archived"] += state.archived and not state.read
+            for topic in article.topics:
+                all_topics[topic] += 1
+                unread_topics[topic] += unread
+            name = article.provider.name
+            if name:
+                all_providers[name] += 1
+                unread_providers[name] += unread
+        options: list[Option | None] = []
+        targets: list[tuple[str | None, str | None]] = []
+
+        def heading(label: str) -> None:
+            options.append(Option(Text(label, style="bold underline"), disabled=True))
+            targets.append((None, None))
+
+        def entry(label: str, count: int, target: tuple[str | None, str | None]) -> None:
+            prompt = Text(no_wrap=True, overflow="ellipsis")
+            prompt.append(sanitize(label))
+            if count:
+                prompt.append(f" {count}", style="bold cyan")
+            options.append(Option(prompt))
+            targets.append(target)
+
+        if saved:
+            heading("Saved searches")
+            index = QueryIndex(articles) if articles else None
+            for name, text in saved:
+                count = 0
+                if index is not None:
+                    try:
+                        query = parse_query(text + " is:unread")
+                        count = len(index.select(query, QueryContext(states=states)))
+                    except QueryError:
+                        count = 0
+                entry(name, count, (None, text))
+        heading("Views")
+        for view in ("inbox", "unread", "starred", "archived", "all"):
+            entry(view.capitalize(), views[view], (view, None))
+        heading("Topics")
+        for topic, _ in sorted(all_topics.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
+            entry(topic, unread_topics[topic], (None, f"topic:{_quote(topic)}"))
+        heading("Providers")
+        for name, _ in sorted(all_providers.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[
+            :50
+        ]:
+            entry(name, unread_providers[name], (None, f"provider:{_quote(name)}"))
+        option_list = self.query_one(OptionList)
+        highlighted = option_list.highlighted
+        option_list.clear_options()
+        option_list.add_options(options)
+        self._targets = targets
+        if highlighted is not None and highlighted < len(options):
+            option_list.highlighted = highlighted
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        view, query = self._targets[event.option_index]
+        if view is not None or query is not None:
+            self.post_message(self.Chosen(view=view, query=query))
