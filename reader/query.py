@@ -378,8 +378,9 @@ def _split_op(op: str, value: str, vpos: int) -> tuple[str, str, int]:
 
 
 def _field_term(name: str, op: str, value: str, pos: int, vstart: int, *, quoted: bool) -> Node:
-    """The node for `name<op>value`; `vstart` is the offset of the value within the word."""
-    vpos = pos + vstart
+    """The node for `name<op>value`; `vstart` is the offset of the value within the word (which
+    a quoted value follows after its opening quote)."""
+    vpos = pos + vstart + (1 if quoted else 0)
     if name in _MATCH_FIELDS or name in _FLAG_VALUES or name in ("after", "before"):
         if op != ":":
             raise QueryError(pos + len(name), f"':' after {name!r}")
@@ -515,8 +516,8 @@ _SEP = "\x00"  # joins searchable fields: a needle without it cannot match acros
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _US_PER_DAY = 86_400 * 1_000_000
-_MISSING = float("nan")
-_TEXT_CACHE_SIZE = 64  # compares False with every number: missing values never match
+_MISSING = float("nan")  # compares False with every number: missing values never match
+_TEXT_CACHE_SIZE = 64
 
 
 def _fold(value: str) -> str:
@@ -686,7 +687,7 @@ class QueryIndex:
                 has_image.append(i)
             if a.related:
                 has_related.append(i)
-            if a.body:
+            if a.body and not a.body.isspace():
                 has_body.append(i)
             quality.append(_MISSING if a.quality is None else a.quality)
             heat.append(_MISSING if a.heat is None else a.heat)
@@ -825,7 +826,7 @@ class QueryIndex:
         if node.field == "link":
             links = ctx.link_status
             if node.value == "unchecked":
-                return [i for i in cand if links.get(ids[i], "unchecked") == "unchecked"]
+                return [i for i in cand if (links.get(ids[i]) or "unchecked") == "unchecked"]
             value = node.value
             return [i for i in cand if links.get(ids[i]) == value]
         states = ctx.states

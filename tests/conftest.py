@@ -11,13 +11,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_FEED = REPO / "sample_feed"
-REAL_FEED = Path(
-    os.environ.get("READER_REAL_FEED", REPO.parent / "shared" / "real_feed")
-).resolve()
+REAL_FEED = Path(os.environ.get("READER_REAL_FEED", REPO.parent / "shared" / "real_feed")).resolve()
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Tests never read or write the user's real state file or cache."""
     base = tmp_path_factory.mktemp("reader-home")
     monkeypatch.setenv("READER_STATE", str(base / "state.sqlite3"))

@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 for link tests, with one path per behaviour.
 
-Start it with `with LinkTestServer() as server:` (or the `link_server` fixture below, imported into a
-test module) and build URLs with `server.url("/status/404")`. Every request is recorded, so tests
-can assert what reached the server (hits, methods, headers, concurrency, bytes sent).
+Start it with `with LinkTestServer() as server:` (or the `link_server` / `server` fixtures below,
+imported into a test module) and build URLs with `server.url("/status/404")`. Every request is
+recorded, so tests can assert what reached the server (hits, methods, headers, concurrency, bytes
+sent).
 
 Paths (any query string is ignored by routing but kept in the recorded path, so `?case=x` makes a
 URL distinct):
@@ -17,6 +18,8 @@ URL distinct):
 - `/slow/<seconds>`: waits, then 200. `/hold/<seconds>`: the same; use it to measure concurrency.
 - `/huge`: HEAD 405; GET streams 100 MB lazily, counting what it manages to send (`huge_sent`).
 - `/drop-head`: HEAD closes the connection without an answer; GET answers 200.
+- `/cookie-gate`: without the cookie `gate=open`, sets it and redirects to itself; with it, 200
+  (the pattern of paywalls that loop forever for clients without cookies).
 """
 
 from __future__ import annotations
@@ -71,7 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         owner = self.server.owner
-        owner._record(RecordedRequest(method, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        owner._record(
+            RecordedRequest(method, self.path, {k.lower(): v for k, v in self.headers.items()})
+        )
         owner._enter()
         try:
             self._route(method, owner)
@@ -130,6 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(405, {"Allow": "GET"})
             else:
                 self._stream_huge(owner)
+        elif head == "cookie-gate":
+            if "gate=open" in self.headers.get("Cookie", ""):
+                self._send(200, body=b"welcome\n")
+            else:
+                self._send(302, {"Location": self.path, "Set-Cookie": "gate=open; Path=/"})
         elif head == "drop-head":
             if method == "HEAD":
                 self.close_connection = True

@@ -59,6 +59,16 @@ async def test_self_redirect_is_a_loop(server: LinkTestServer) -> None:
     assert "loop" in (result.error or "")
 
 
+async def test_cookies_live_along_one_redirect_chain_only(server: LinkTestServer) -> None:
+    async with LinkChecker() as checker:
+        first = await checker.check(server.url("/cookie-gate?a"))
+        second = await checker.check(server.url("/cookie-gate?b"))
+    assert first.status is LinkStatus.ALIVE and first.redirects == 1
+    assert second.status is LinkStatus.ALIVE and second.redirects == 1
+    cookies = [r.headers.get("cookie") for r in server.requests]
+    assert cookies == [None, "gate=open", None, "gate=open"]
+
+
 async def test_too_many_redirects_is_broken(server: LinkTestServer) -> None:
     result = await check(server.url("/redirect/4"), max_redirects=3)
     assert result.status is LinkStatus.BROKEN
@@ -223,7 +233,11 @@ async def test_same_url_is_requested_once(server: LinkTestServer) -> None:
     seen: list[LinkResult] = []
     async with LinkChecker() as checker:
         results = await checker.check_many(
-            [(url, LinkKind.ORIGINAL), (url, LinkKind.AMP), (server.url("/status/404"), LinkKind.WEB)],
+            [
+                (url, LinkKind.ORIGINAL),
+                (url, LinkKind.AMP),
+                (server.url("/status/404"), LinkKind.WEB),
+            ],
             on_result=seen.append,
         )
         again = await checker.check(url, LinkKind.WEBSITE)

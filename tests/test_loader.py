@@ -34,7 +34,7 @@ def test_libyaml_is_used():
 
 
 def test_bom_and_crlf(write_file):
-    text = "\ufeff---\r\ntitle: \"Hello\"\r\nexcerpt: \"x\"\r\n---\r\nBody line 1\r\nline 2\r\n"
+    text = '\ufeff---\r\ntitle: "Hello"\r\nexcerpt: "x"\r\n---\r\nBody line 1\r\nline 2\r\n'
     article = only_article(load_one(write_file, text.encode("utf-8")))
     assert article.title == "Hello"
     assert article.body == "Body line 1\nline 2"
@@ -70,7 +70,7 @@ def test_split_errors():
 
 def test_decode_rejects_invalid_utf8():
     with pytest.raises(FrontMatterError, match="not UTF-8") as info:
-        decode(b"---\ntitle: \"x\"\nexcerpt: \"\xff\xfe\"\n---\n")
+        decode(b'---\ntitle: "x"\nexcerpt: "\xff\xfe"\n---\n')
     assert info.value.line == 3
 
 

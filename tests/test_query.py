@@ -194,7 +194,7 @@ def test_uses_state_links_time() -> None:
         ("age:3d", 3, "'<', '<=', '>' or '>=' after 'age'"),
         ("topic>3", 5, "':' after 'topic'"),
         ("topic:", 6, "a value after 'topic:'"),
-        ('topic:""', 6, "a value after 'topic:'"),
+        ('topic:""', 7, "a value after 'topic:'"),
         ("a OR", 4, "a term after 'OR'"),
         ("a OR  ", 6, "a term after 'OR'"),
         ("OR a", 0, "a term before 'OR'"),

@@ -156,6 +156,7 @@ class ReaderApp(App[int]):
         article_list.display = False
         self.query_one("#check-progress").display = False
         self.detail.now = self.clock
+        article_list.now = lambda: self.clock().astimezone()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._update_header()
         self.load_collection()
@@ -230,7 +231,8 @@ class ReaderApp(App[int]):
         self._resort()
         if keep:
             article_list.move_cursor_to_id(keep)
-        if not self.query_one(QueryBar).has_focus_within:
+        bar = self.query_one(QueryBar)
+        if not (bar.display and bar.has_focus_within):
             article_list.focus()
         self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
         if collection.errors:

@@ -207,7 +207,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._id_index: dict[str, int] | None = None
         self._highlighted_id: str | None = None
         self._highlight_pending = False
-        self._anchored = False
+        self._cursor_chosen = False
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._state_version = 0
         self._layout_width = -1
@@ -229,7 +229,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.set_order(range(len(articles)), keep_cursor=False)
         # The cursor is on row 0 by default, not on an article the user chose: the next
         # `set_order` (the app's sort) leaves it on row 0 instead of following article 0.
-        self._anchored = False
+        self._cursor_chosen = False
 
     def set_order(self, order: Sequence[int], *, keep_cursor: bool = True) -> None:
         """Show these rows (indexes into the articles), e.g. after a sort or filter.
@@ -239,7 +239,9 @@ class ArticleList(ScrollView, can_focus=True):
         """
         old_order = self._order
         old_row = self.cursor_row
-        old_index = old_order[old_row] if self._anchored and 0 <= old_row < len(old_order) else None
+        old_index = None
+        if self._cursor_chosen and 0 <= old_row < len(old_order):
+            old_index = old_order[old_row]
         screen_offset = old_row - self.scroll_offset.y
         self._order = order if isinstance(order, list) else list(order)
         count = len(self._order)
@@ -257,7 +259,7 @@ class ArticleList(ScrollView, can_focus=True):
         else:
             self._scroll_y_to(0)
         self._scroll_cursor_into_view()
-        self._anchored = True
+        self._cursor_chosen = True
         self.refresh()
         self._post_highlighted()
 
@@ -299,7 +301,7 @@ class ArticleList(ScrollView, can_focus=True):
             row = self._order.index(index)
         except ValueError:
             return False
-        self._anchored = True
+        self._cursor_chosen = True
         self.cursor_row = row
         return True
 
@@ -316,7 +318,7 @@ class ArticleList(ScrollView, can_focus=True):
         return max(0, min(row, count - 1)) if count else 0
 
     def watch_cursor_row(self, old_row: int, new_row: int) -> None:
-        self._anchored = True
+        self._cursor_chosen = True
         self._refresh_row(old_row)
         self._refresh_row(new_row)
         self._scroll_cursor_into_view()
@@ -428,6 +430,11 @@ class ArticleList(ScrollView, can_focus=True):
         return None
 
     # ------------------------------------------------------------------ events
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Relative dates ("5m") age while the app runs: repaint the visible rows each minute.
+        self.set_interval(60, self.refresh_rows, name="article-list-clock")
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width(), len(self._order) + 1)

@@ -44,7 +44,6 @@ class QueryBar(Vertical):
         yield Static(id="query-error")
 
     def on_mount(self) -> None:
-        self.display = False
         self.query_one("#query-error").display = False
 
     @property

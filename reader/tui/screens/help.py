@@ -47,6 +47,7 @@ quality>80  heat<=10  after:2024-01-01  before:2024-12-31  age<3d  age<12h
 
 
 class HelpScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#help-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
         Binding("j,down", "scroll('down')", "Down", show=False),

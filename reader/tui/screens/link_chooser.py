@@ -20,6 +20,7 @@ from reader.tui.formatting import sanitize
 
 
 class LinkChooserScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "#links-options"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Cancel")]
 
     def __init__(self, article: Article, results: Mapping[str, LinkResult]) -> None:

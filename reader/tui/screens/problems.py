@@ -39,6 +39,7 @@ def problems_text(problems: Sequence[Problem]) -> Text:
 
 
 class ProblemsScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#problems-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,exclamation_mark", "dismiss", "Close"),
         Binding("j,down", "scroll('down')", "Down", show=False),

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 
 class SaveSearchScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "#save-name"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, query: str) -> None:

@@ -47,6 +47,7 @@ class LastTagSuggester(Suggester):
 
 
 class TagsScreen(ModalScreen[list[str] | None]):
+    AUTO_FOCUS = "#tags-input"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, tags: list[str], known: list[str]) -> None:

@@ -1,0 +1,260 @@
+"""The app driven by keys (Pilot): order, detail, sort, layout, screens, triage, search."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.tui.article_detail import ArticleDetail
+from reader.tui.screens.help import HelpScreen
+from reader.tui.screens.problems import ProblemsScreen
+from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+
+
+def titles(app) -> list[str]:
+    return [app.articles[i].title.split(":")[0] for i in app.article_list.order]
+
+
+def detail_title(app) -> str:
+    article = app.query_one(ArticleDetail).article
+    return article.title.split(":")[0] if article else ""
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    return write_feed(tmp_path / "feed")
+
+
+async def test_newest_first_and_detail_follows_cursor(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert titles(app)[0] == "Newest"
+        assert titles(app)[-1] == "Oldest"
+        assert detail_title(app) == "Newest"
+        await pilot.press("j")
+        assert detail_title(app) == "Middle"
+        await pilot.press("j", "j")
+        assert detail_title(app) == "Oldest"
+        await pilot.press("k")
+        await pilot.pause()
+        assert app.article_list.cursor_row == 2
+        await pilot.press("g")
+        assert app.article_list.cursor_row == 0
+        await pilot.press("G")
+        assert app.article_list.cursor_row == 3
+        await pilot.press("pageup")
+        assert app.article_list.cursor_row == 0
+
+
+async def test_sort_reverse_and_cursor_kept(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")  # Middle
+        await pilot.press("S")
+        await pilot.pause()
+        assert titles(app)[0] == "Oldest"
+        assert app.article_list.cursor_id == app.articles[app.article_list.order[2]].id
+        assert detail_title(app) == "Middle"
+        await pilot.press("s")  # quality, highest first
+        await pilot.pause()
+        assert app.sort_key == "quality" and not app.sort_reverse
+        assert titles(app)[:3] == ["Newest", "Middle", "Oldest"]
+        assert detail_title(app) == "Middle"
+        await pilot.press("s")  # heat
+        await pilot.pause()
+        assert titles(app)[0] == "Middle"
+        await pilot.press("s", "s")  # title, provider
+        await pilot.pause()
+        assert app.sort_key == "provider"
+        await pilot.press("s")
+        assert app.sort_key == "date"
+
+
+async def test_header_click_sorts(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        article_list = app.article_list
+        columns = {c.key: c for c in article_list._columns()}
+        quality = columns["quality"]
+        await pilot.click("#article-list", offset=(quality.x + 1, 0))
+        await pilot.pause()
+        assert app.sort_key == "quality"
+        await pilot.click("#article-list", offset=(quality.x + 1, 0))
+        await pilot.pause()
+        assert app.sort_reverse is True
+        assert titles(app)[-1] == "Newest"
+
+
+async def test_narrow_layout_puts_detail_under_list(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        list_region = app.article_list.region
+        detail_region = app.query_one(ArticleDetail).region
+        assert detail_region.y > list_region.y
+        assert detail_region.width >= 70
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one(ArticleDetail).region.x > app.article_list.region.x
+
+
+async def test_enter_focuses_detail_and_marks_read_escape_returns(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.article_list.cursor_id
+        assert not app.states.get(first) or not app.states[first].read
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.query_one(ArticleDetail)
+        assert app.states[first].read
+        await pilot.press("escape")
+        assert app.focused is app.article_list
+        await pilot.press("l")
+        assert app.focused is app.query_one(ArticleDetail)
+        await pilot.press("h")
+        assert app.focused is app.article_list
+        await pilot.press("tab")
+        assert app.focused is app.query_one(ArticleDetail)
+        await pilot.press("tab")  # into the detail pane's related list
+        assert app.focused is app.query_one("#detail-related")
+        await pilot.press("tab")
+        assert app.focused is app.article_list
+
+
+async def test_detail_content(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        screen = screen_text(app)
+        for expected in (
+            "TechPulse",
+            "techpulse.example",
+            "2026-11-28 15:00",
+            "3h",
+            "news / article",
+            "quality",
+            "Semiconductors",
+            "Original",
+            "CDN AMP",
+            "https://orig.example/newest",
+            "Body heading",
+            "Related",
+        ):
+            assert expected in screen, expected
+
+
+async def test_related_enter_jumps(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        related = app.query_one("#detail-related")
+        related.focus()
+        related.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert detail_title(app) == "Middle"
+        assert app.focused is app.article_list
+
+
+async def test_help_lists_every_key(feed):
+    from reader.tui.actions import ACTIONS
+
+    app = make_app(feed)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for action in ACTIONS:
+            assert (action.help or action.description) in text, action.action
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_problems_screen(tmp_path):
+    feed = write_feed(tmp_path / "feed", broken=True)
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.header.problems == 2
+        assert "2 problem" in screen_text(app)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, ProblemsScreen)
+        text = screen_text(app)
+        assert "zz-broken.md" in text and "zz-no-front-matter.md" in text
+        assert "no front matter" in text and "line" in text
+
+
+async def test_quit_returns_zero(feed):
+    app = make_app(feed)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_hostile_text_shown_literally(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        hostile = next(i for i, a in enumerate(app.articles) if "[bold red]" in a.title)
+        row = list(app.article_list.order).index(hostile)
+        for _ in range(row):
+            await pilot.press("j")
+        await pilot.pause()
+        screen = screen_text(app)
+        assert "[bold red]x[/]" in screen
+        assert "[on red]not markup[/]" in screen
+        assert "[blink]Prov[/]" in screen
+        assert "\x1b" not in app.articles[hostile].title
+        for _ in range(6):
+            await pilot.press("j", "k")
+
+
+async def test_palette_reaches_actions(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*keys("Reverse the order"))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.sort_reverse is True
+
+
+async def test_theme_persists(feed, tmp_path):
+    state = tmp_path / "theme.sqlite3"
+    app = make_app(feed, state=state)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.theme = "nord"
+        await pilot.pause()
+    app = make_app(feed, state=state)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "nord"
+
+
+def test_cli_app_usage_error_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "reader", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr

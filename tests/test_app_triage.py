@@ -1,0 +1,169 @@
+"""Triage keys in the app: read, star, archive, tags, undo, next unread, mark all, views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.store import Store
+from reader.tui.screens.tags import TagsScreen, split_tags
+from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    return write_feed(tmp_path / "feed")
+
+
+def stored(app):
+    with Store.open(app.store.path) as store:
+        return store.states()
+
+
+async def test_r_star_toggle_and_are_committed(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.article_list.cursor_id
+        await pilot.press("r")
+        assert stored(app)[first].read is True
+        await pilot.press("r")
+        assert stored(app)[first].read is False
+        await pilot.press("asterisk")
+        assert stored(app)[first].starred is True
+        assert "★" in screen_text(app)
+        await pilot.press("asterisk")
+        assert stored(app)[first].starred is False
+
+
+async def test_moving_does_not_mark_read(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "k")
+        assert not any(state.read for state in stored(app).values())
+
+
+async def test_archive_leaves_inbox_cursor_moves_next_and_undo(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        order = [app.articles[i].id for i in app.article_list.order]
+        await pilot.press("x")
+        await pilot.pause()
+        assert stored(app)[order[0]].archived is True
+        assert order[0] not in [app.articles[i].id for i in app.article_list.order]
+        assert app.article_list.cursor_id == order[1]
+        await pilot.press("x")  # archive the second too
+        await pilot.pause()
+        assert app.article_list.cursor_id == order[2]
+        assert app.header.shown == 2
+        await pilot.press("u")
+        await pilot.pause()
+        assert stored(app)[order[1]].archived is False
+        assert stored(app)[order[0]].archived is True
+        assert app.article_list.cursor_id == order[1]
+        await pilot.press("4")  # archived view
+        await pilot.pause()
+        assert [app.articles[i].id for i in app.article_list.order] == [order[0]]
+        await pilot.press("x")  # unarchive from the archived view
+        await pilot.pause()
+        assert stored(app)[order[0]].archived is False
+        assert app.header.shown == 0
+
+
+async def test_views_and_counts(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("asterisk", "j", "r", "j", "x")
+        await pilot.pause()
+        counts = app.header.counts
+        assert counts == {"inbox": 3, "unread": 2, "starred": 1, "archived": 1, "all": 4}
+        for key, view, shown in (("2", "unread", 2), ("3", "starred", 1), ("5", "all", 4)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.view == view and app.header.shown == shown
+        await pilot.press("1")
+        assert app.view == "inbox"
+        assert "Unread 2" in screen_text(app)
+
+
+async def test_next_previous_unread(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "r", "g")  # second read; back to first
+        await pilot.press("n")
+        assert app.article_list.cursor_row == 2
+        await pilot.press("p")
+        assert app.article_list.cursor_row == 0
+
+
+async def test_mark_all_read_is_one_undo(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        assert all(state.read for state in stored(app).values())
+        assert len(stored(app)) == 4
+        await pilot.press("u")
+        await pilot.pause()
+        assert not any(state.read for state in stored(app).values())
+
+
+async def test_undo_several_levels(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.article_list.cursor_id
+        await pilot.press("r", "asterisk", "u")
+        assert stored(app)[first].read and not stored(app)[first].starred
+        await pilot.press("u")
+        assert not stored(app)[first].read
+
+
+async def test_tags_editor_with_completion(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.article_list.cursor_id
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsScreen)
+        await pilot.press(*keys("work later"), "enter")
+        await pilot.pause()
+        assert stored(app)[first].tags == ("work", "later")
+        assert "#work" in screen_text(app)
+        await pilot.press("j", "t")
+        await pilot.pause()
+        await pilot.press("w", "o", "right", "enter")  # → accepts the suggestion "work"
+        await pilot.pause()
+        second = app.article_list.cursor_id
+        assert stored(app)[second].tags == ("work",)
+        await pilot.press("u")
+        assert stored(app)[second].tags == ()
+
+
+def test_split_tags():
+    assert split_tags("work, #ai-ethics  later,WORK") == ["work", "ai-ethics", "later"]
+
+
+async def test_state_survives_restart_and_sees_other_process(feed, tmp_path):
+    state = tmp_path / "shared.sqlite3"
+    app = make_app(feed, state=state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.article_list.cursor_id
+        await pilot.press("asterisk")
+        second_id = app.articles[app.article_list.order[1]].id
+        with Store.open(state) as other:  # a second reader process
+            other.set_read([second_id], True)
+        await pilot.pause(2.5)
+        assert app.states[second_id].read
+    app = make_app(feed, state=state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.states[first].starred
