@@ -138,7 +138,7 @@ async def test_detail_content(feed):
             "TechPulse",
             "techpulse.example",
             "2026-11-28 15:00",
-            "3h",
+            "3 hours ago",
             "news / article",
             "quality",
             "Semiconductors",

@@ -378,8 +378,8 @@ async def test_narrow_width_drops_columns_but_keeps_title() -> None:
         assert "Title" in header and "Date" in header
         assert "Topic" not in header and "Heat" not in header
         columns = {c.key: c for c in layout_columns(widget.scrollable_content_region.width)}
-        assert list(columns) == ["flags", "date", "title", "provider", "quality"]
-        assert columns["title"].width >= 20
+        assert list(columns) == ["flags", "date", "title", "quality"]
+        assert columns["title"].width >= 24
         assert "Article 00003" in widget.render_line(4).text
         for line in lines(widget):
             assert cell_len(line) == widget.scrollable_content_region.width
@@ -402,12 +402,12 @@ def test_layout_drop_order() -> None:
         return [c.key for c in layout_columns(width)]
 
     assert keys(200) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
-    assert keys(83) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
-    assert keys(82) == ["flags", "date", "title", "provider", "quality", "heat"]
-    assert keys(65) == ["flags", "date", "title", "provider", "quality"]
-    assert keys(59) == ["flags", "date", "title", "quality"]
-    assert keys(42) == ["flags", "date", "title"]
-    assert keys(20) == ["flags", "title"]
+    assert keys(87) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
+    assert keys(86) == ["flags", "date", "title", "provider", "quality", "heat"]
+    assert keys(69) == ["flags", "date", "title", "provider", "quality"]
+    assert keys(63) == ["flags", "date", "title", "quality"]
+    assert keys(46) == ["flags", "date", "title"]
+    assert keys(24) == ["flags", "title"]
     for width in (20, 42, 59, 65, 82, 83, 200):
         title = next(c for c in layout_columns(width) if c.key == "title")
         assert title.width >= min(20, width - 6)

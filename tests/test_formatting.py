@@ -113,3 +113,17 @@ def test_fit_cells_is_exact_width(text: str, width: int) -> None:
     if cell_len(text) < width:
         assert right.endswith(text)
         assert fit_cells(text, width).startswith(text)
+
+
+def test_relative_phrase():
+    from datetime import UTC, datetime, timedelta
+
+    from reader.tui.formatting import relative_phrase
+
+    now = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+    assert relative_phrase(now - timedelta(seconds=20), now) == "just now"
+    assert relative_phrase(now - timedelta(hours=3, minutes=5), now) == "3 hours ago"
+    assert relative_phrase(now - timedelta(days=1), now) == "1 day ago"
+    assert relative_phrase(now - timedelta(days=15), now) == "2 weeks ago"
+    assert relative_phrase(now - timedelta(days=800), now) == "2 years ago"
+    assert relative_phrase(now + timedelta(days=10), now) == "in 1 week"

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from reader.browser import format_status
 from reader.model import UNTOUCHED, Article, LinkResult, RelatedArticle, TriageState
-from reader.tui.formatting import relative_time, sanitize
+from reader.tui.formatting import relative_phrase, sanitize
 
 RelatedLookup = Callable[[RelatedArticle], str | None]
 """Related entry -> id of the article in the collection that it points at, or None."""
@@ -151,34 +151,30 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         provider = sanitize(article.provider.name) or "unknown provider"
         text.append(provider, style="bold")
         if article.provider.domain and article.provider.domain != article.provider.name:
-            text.append(f" ({sanitize(article.provider.domain)})", style="dim")
+            text.append(f"  {sanitize(article.provider.domain)}", style="dim")
         text.append("\n")
         if article.published is not None:
-            ago = relative_time(article.published, self.now())
             text.append(_local(article.published))
-            text.append(f"  ({ago} ago)" if ago[-1:] in "mhdw" else f"  ({ago})", style="dim")
+            text.append(f"  {relative_phrase(article.published, self.now())}", style="dim")
         else:
             text.append("no date", style="dim")
+        text.append("\n")
         kinds = " / ".join(sanitize(v) for v in (article.category, article.type) if v)
         if kinds:
-            text.append("  ·  " + kinds)
-        text.append("\n")
+            text.append(kinds + "   ")
         text.append("quality ", style="dim")
         text.append("—" if article.quality is None else str(article.quality))
         text.append("   heat ", style="dim")
         text.append("—" if article.heat is None else str(article.heat))
-        flags = []
+        text.append("\n")
         if not state.read:
-            flags.append(("● unread", "bold cyan"))
+            text.append("● unread", style="bold cyan")
         else:
-            flags.append(("read", "dim"))
+            text.append("read", style="dim")
         if state.starred:
-            flags.append(("★ starred", "bold yellow"))
+            text.append("   ★ starred", style="bold yellow")
         if state.archived:
-            flags.append(("archived", "magenta"))
-        for label, style in flags:
-            text.append("   ")
-            text.append(label, style=style)
+            text.append("   archived", style="magenta")
         return text
 
     def _topics(self, article: Article, state: TriageState) -> Text:

@@ -42,7 +42,7 @@ SORT_KEYS: tuple[str, ...] = ("date", "quality", "heat", "title", "provider")
 DESCENDING_BY_DEFAULT = frozenset({"date", "quality", "heat"})
 """Keys whose natural order is largest first (newest, best, hottest): ▼ unless reversed."""
 
-MIN_TITLE_WIDTH = 20
+MIN_TITLE_WIDTH = 24
 _DROP_ORDER = ("topic", "heat", "provider", "quality", "date")
 _PAD_LEFT = 1
 _GAP = 1

@@ -134,3 +134,29 @@ def relative_time(dt: datetime | None, now: datetime) -> str:
     else:
         return dt.astimezone(now.tzinfo).strftime("%Y-%m-%d")
     return f"in {text}" if future else text
+
+
+def relative_phrase(dt: datetime, now: datetime) -> str:
+    """A relative date for the detail pane: `3 hours ago`, `2 weeks ago`, `in 5 days`."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    seconds = (now - dt).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 30 * 86400),
+        ("week", 7 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
+        if seconds >= size:
+            count = int(seconds // size)
+            phrase = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {phrase}" if future else f"{phrase} ago"
+    return "just now"  # pragma: no cover - the loop always returns

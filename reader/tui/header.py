@@ -23,7 +23,11 @@ class AppHeader(Static):
         self.sort = "date ▼"
         self.loading = True
 
+    def on_resize(self) -> None:
+        self.refresh_text()
+
     def refresh_text(self) -> None:
+        wide = self.size.width >= 110
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" reader ", style="bold reverse")
         text.append(" ")
@@ -33,25 +37,25 @@ class AppHeader(Static):
             self.update(text)
             return
         text.append("  ")
-        for number, (key, label) in enumerate(
-            (
-                ("inbox", "Inbox"),
-                ("unread", "Unread"),
-                ("starred", "Starred"),
-                ("archived", "Archived"),
-                ("all", "All"),
-            ),
-            start=1,
-        ):
-            count = self.counts.get(key, 0)
-            style = "bold reverse" if label == self.view else "dim"
-            text.append(f" {number} {label} {count} ", style=style)
-        text.append("  ")
         text.append(f"{self.shown} of {self.total}", style="bold")
+        text.append("  ")
+        views = (
+            ("inbox", "Inbox"),
+            ("unread", "Unread"),
+            ("starred", "Starred"),
+            ("archived", "Archived"),
+            ("all", "All"),
+        )
+        for number, (key, label) in enumerate(views, start=1):
+            count = self.counts.get(key, 0)
+            if label == self.view:
+                text.append(f" {number} {label} {count} ", style="bold reverse")
+            elif wide:
+                text.append(f" {number} {label} {count} ", style="dim")
+        if self.problems:
+            text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
         text.append(f"  sort: {self.sort}", style="dim")
         if self.query:
             text.append("  search: ", style="dim")
             text.append(sanitize(self.query)[:40], style="italic")
-        if self.problems:
-            text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
         self.update(text)
