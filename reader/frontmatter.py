@@ -161,11 +161,11 @@ _KEY = (
     r"(?!(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL):)[A-Za-z_][A-Za-z0-9_-]*+"
 )
-_DQ = r'"(?:[^"\\\n]|\\["\\/nt])*+"'
-_SQ = r"'(?:[^'\n]|'')*+'"
+_DQ = r'"[^"\\\n]*+(?:\\["\\/nt][^"\\\n]*+)*+"'
+_SQ = r"'[^'\n]*+(?:''[^'\n]*+)*+'"
 # A plain scalar on one line, in block context: no indicator first (`-?:` only before a non-space),
 # no `: ` and no ` #` inside. `\s` is wider than YAML's space, which only makes this stricter.
-_PLAIN = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:](?=\S))(?:[^\n:#]|:(?=\S)|(?<=\S)#)*+"
+_PLAIN = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:](?=\S))[^\n:#]*+(?:(?::(?=\S)|(?<=\S)\#)[^\n:#]*+)*+"
 _VALUE = rf"(?:{_DQ}|{_SQ}|{_PLAIN})"
 _LINE = rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n]*+)?[ ]*+"
 _BAD_LINE = re.compile(rf"^(?!{_LINE}$)", re.MULTILINE)
@@ -206,27 +206,40 @@ def _mark(match: re.Match[str]) -> str:
     return f'{match.group(1)}"{_MARK}{escaped}"'
 
 
-def _unmark(value: Any) -> Any:
-    """A marked string -> the value PyYAML gives that plain scalar; lists and dicts walked."""
-    if isinstance(value, str):
-        if value.startswith(_MARK):
-            raw = value[1:]
-            tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
-            return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
-        if _MARK in value:  # a marker inside a longer string: the rewrite hit something else
-            raise _Unsure
-        return value
-    if isinstance(value, list):
-        return [_unmark(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _unmark(item) for key, item in value.items()}
+def _unmark_text(value: str) -> Any:
+    """A marked string -> the value PyYAML gives that plain scalar; other text unchanged."""
+    if value[:1] == _MARK:
+        raw = value[1:]
+        tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+    if _MARK in value:  # a marker inside a longer text: the rewrite hit a multi-line scalar
+        raise _Unsure
     return value
 
 
+def _unmark_list(items: list[Any]) -> list[Any]:
+    """Unmark the texts of a list (its mappings were unmarked when they were decoded)."""
+    return [
+        _unmark_text(item)
+        if item.__class__ is str
+        else _unmark_list(item)
+        if item.__class__ is list
+        else item
+        for item in items
+    ]
+
+
 def _unmark_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    if any(_MARK in key for key, _ in pairs):
-        raise _Unsure
-    return {key: _unmark(item) if isinstance(item, (str, list)) else item for key, item in pairs}
+    """`object_pairs_hook` for json.loads; keys cannot hold a marker (only values are rewritten)."""
+    result = {}
+    for key, item in pairs:  # a loop, not dict(pairs): the last of duplicate keys must win
+        if item.__class__ is str:
+            result[key] = _unmark_text(item) if _MARK in item else item
+        elif item.__class__ is list:
+            result[key] = _unmark_list(item)
+        else:
+            result[key] = item
+    return result
 
 
 _quiet_lock = threading.RLock()
@@ -301,8 +314,8 @@ def fast_parse(yaml_text: str) -> Any:
         encoded = _emit_json(tree)
         if _MARK in text:
             value = json.loads(encoded, object_pairs_hook=_unmark_pairs)
-            if isinstance(value, (str, list)):
-                value = _unmark(value)
+            if value.__class__ is list:
+                value = _unmark_list(value)
         else:
             value = json.loads(encoded)
     except Exception:  # _Unsure, a rapidyaml error, invalid JSON, too deep: let libyaml decide

@@ -55,7 +55,6 @@ class AppHeader(Static):
         if self.problems:
             text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
         text.append(f"  sort: {self.sort}", style="dim")
-        if self.query:
-            text.append("  search: ", style="dim")
-            text.append(sanitize(self.query)[:40], style="italic")
+        if self.query and not wide:
+            text.append("  filtered", style="italic")
         self.update(text)

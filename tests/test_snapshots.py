@@ -1,0 +1,73 @@
+"""SVG snapshots of the main screens (pytest-textual-snapshot).
+
+Update after an intended change with `python -m pytest tests/test_snapshots.py --snapshot-update`
+and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui_fixtures import make_app, settle, write_feed
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Paths shown on screen are relative to the working directory: keep them stable.
+    monkeypatch.chdir(tmp_path)
+
+    def build(*, broken: bool = False):
+        write_feed(Path("feed"), broken=broken)
+        return make_app(Path("feed"), state=tmp_path / "state.sqlite3")
+
+    return build
+
+
+async def _loaded(pilot) -> None:
+    await settle(pilot)
+
+
+def test_main_screen_120x40(snap_compare, app_factory):
+    assert snap_compare(app_factory(), terminal_size=(120, 40), run_before=_loaded)
+
+
+def test_main_screen_80x24(snap_compare, app_factory):
+    assert snap_compare(app_factory(), terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_main_screen_after_triage(snap_compare, app_factory):
+    async def triage(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("asterisk", "j", "r", "j")
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=(120, 40), run_before=triage)
+
+
+def test_help_screen(snap_compare, app_factory):
+    async def help_open(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=(120, 50), run_before=help_open)
+
+
+def test_problems_screen(snap_compare, app_factory):
+    async def problems_open(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+
+    assert snap_compare(app_factory(broken=True), terminal_size=(120, 40), run_before=problems_open)
+
+
+def test_search_with_error(snap_compare, app_factory):
+    async def search(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"orion", "space", *"quality>")
+        await pilot.pause()
+
+    assert snap_compare(app_factory(), terminal_size=(120, 30), run_before=search)
