@@ -39,6 +39,8 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     HAVE_LIBYAML = False
 
 _FENCE = "---"
+# `[^\S\n]` is whitespace other than a newline: what `str.rstrip()` removes from a line.
+_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 
 
 class FrontMatterError(ValueError):
@@ -88,21 +90,16 @@ def split(text: str) -> SplitFile:
     if first_end == -1:
         raise FrontMatterError("unterminated front matter: no closing '---' line", 1)
     start = first_end + 1
-    # Scan line by line for the closing fence; the YAML cannot legally contain a bare `---` line.
-    pos = start
-    line_no = 2
-    length = len(text)
-    while pos <= length:
-        end = text.find("\n", pos)
-        line = text[pos:] if end == -1 else text[pos:end]
-        if line.rstrip() in (_FENCE, "..."):
-            body = "" if end == -1 else text[end + 1 :]
-            return SplitFile(text[start:pos], body, 2)
-        if end == -1:
-            break
-        pos = end + 1
-        line_no += 1
-    raise FrontMatterError("unterminated front matter: no closing '---' line", line_no - 1)
+    # The closing fence: the first line that is `---` or `...` (trailing whitespace allowed); the
+    # YAML cannot legally contain such a line. One regex search, not a loop over lines.
+    fence = _CLOSING_FENCE.search(text, start)
+    if fence is None:
+        raise FrontMatterError(
+            "unterminated front matter: no closing '---' line", text.count("\n", start) + 1
+        )
+    end = text.find("\n", fence.end())
+    body = "" if end == -1 else text[end + 1 :]
+    return SplitFile(text[start : fence.start()], body, 2)
 
 
 def parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
@@ -152,32 +149,38 @@ NOT_HANDLED: Any = _NotHandled()
 
 _MARK = "\ue000"  # a private-use character: marks rewritten plain scalars (and is refused in input)
 
-# Characters the fast path accepts: printable text as libyaml defines it, minus tab, CR, BOM, the
-# YAML 1.1 line breaks (NEL, LS, PS) that YAML 1.2 reads as text, and the marker.
-_BAD_CHAR = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue001-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Characters the fast path refuses anywhere: what libyaml does not call printable, plus tab, CR,
+# BOM, the YAML 1.1 line breaks (NEL, LS, PS) that YAML 1.2 reads as text, and the marker.
+_NO = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000\\ufeff\\ufffe\\uffff\\u2028\\u2029"
 # A key: a plain word that YAML 1.1 does not read as a boolean or null (digits, signs and dots
 # cannot start one, so ints, floats and dates are excluded already).
 _KEY = (
     r"(?!(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL):)[A-Za-z_][A-Za-z0-9_-]*+"
 )
-_DQ = r'"[^"\\\n]*+(?:\\["\\/nt][^"\\\n]*+)*+"'
-_SQ = r"'[^'\n]*+(?:''[^'\n]*+)*+'"
+_DQ = rf'"[^"\\\n{_NO}]*+(?:\\["\\/nt][^"\\\n{_NO}]*+)*+"'
+_SQ = rf"'[^'\n{_NO}]*+(?:''[^'\n{_NO}]*+)*+'"
 # A plain scalar on one line, in block context: no indicator first (`-?:` only before a non-space),
 # no `: ` and no ` #` inside. `\s` is wider than YAML's space, which only makes this stricter.
-_PLAIN = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?:](?=\S))[^\n:#]*+(?:(?::(?=\S)|(?<=\S)\#)[^\n:#]*+)*+"
+_PLAIN = (
+    rf"(?:[^\s\-?:,\[\]{{}}#&*!|>'\"%@`{_NO}]|[-?:](?=[^\s{_NO}]))"
+    rf"[^\n:#{_NO}]*+(?:(?::(?=[^\s{_NO}])|(?<=[^\s{_NO}])\#)[^\n:#{_NO}]*+)*+"
+)
 _VALUE = rf"(?:{_DQ}|{_SQ}|{_PLAIN})"
-_LINE = rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n]*+)?[ ]*+"
-_BAD_LINE = re.compile(rf"^(?!{_LINE}$)", re.MULTILINE)
+_LINE = (
+    rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
+)
+# The whole front matter, line by line: anything else goes to the safe loader.
+_SIMPLE_DOCUMENT = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 # Plain scalars that rapidyaml could read otherwise than PyYAML: anything starting like a number,
 # a date, `~`, `=`, `<<`, and the words YAML 1.1 or 1.2 give a meaning. Plain decimal integers and
-# lowercase true/false/null mean the same in both and are left alone.
+# lowercase true/false/null mean the same in both and are left alone. The pattern starts with a
+# newline (the text gets one prepended) so the regex engine can skip from line to line.
 _SPECIAL = re.compile(
-    rf"^([ ]*+(?:(?:-[ ]+)*+{_KEY}:[ ]+|(?:-[ ]+)++))"
-    r"((?=[-+.0-9~=<]|(?i:true|false|null|nan|inf|infinity|yes|no|on|off|y|n)[ ]*$)"
-    r"(?!(?:-?(?:0|[1-9][0-9]*+)|true|false|null)[ ]*$)"
-    rf"{_PLAIN})[ ]*$",
-    re.MULTILINE,
+    rf"\n([ ]*+(?:(?:-[ ]+)*+{_KEY}:[ ]+|(?:-[ ]+)++))"
+    r"((?=[-+.0-9~=<]|(?i:true|false|null|nan|inf|infinity|yes|no|on|off|y|n)[ ]*(?:\n|$))"
+    r"(?!(?:-?(?:0|[1-9][0-9]*+)|true|false|null)[ ]*(?:\n|$))"
+    rf"{_PLAIN})(?=[ ]*(?:\n|$))"
 )
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -203,7 +206,7 @@ def _mark(match: re.Match[str]) -> str:
     if _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False)) not in _CONVERTIBLE:
         raise _Unsure
     escaped = raw.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{match.group(1)}"{_MARK}{escaped}"'
+    return f'\n{match.group(1)}"{_MARK}{escaped}"'
 
 
 def _unmark_text(value: str) -> Any:
@@ -300,10 +303,10 @@ def fast_parse(yaml_text: str) -> Any:
     Returns :data:`NOT_HANDLED` when rapidyaml is unavailable or the text is outside the subset
     proven equal (the caller then uses the safe loader).
     """
-    if _ryml is None or _BAD_CHAR.search(yaml_text) or _BAD_LINE.search(yaml_text):
+    if _ryml is None or not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
         return NOT_HANDLED
     try:
-        text = _SPECIAL.sub(_mark, yaml_text)
+        text = _SPECIAL.sub(_mark, "\n" + yaml_text)
         if _quiet_depth:
             tree = _ryml.parse_in_arena(text.encode("utf-8"))
         else:

@@ -19,10 +19,16 @@ timeout, unreachable or invalid). The rules, chosen after lychee and muffet:
   are released while waiting (between redirect hops, during a `Retry-After`), so a slow host never
   holds the others back.
 
+- **Cookies** set during one check's redirect chain are sent along that chain (cookie walls
+  redirect to themselves until the cookie comes back), never kept across checks.
+
 Speed: one `httpx.AsyncClient` slows down as its pool grows, because httpcore does work
 proportional to requests x connections on every request (encode/httpx#3215). The checker spreads
 its `concurrency` slots over several small clients (`_SLOTS_PER_CLIENT` each), all sharing one SSL
-context (creating one costs ~47 ms), created once on first use.
+context (creating one costs ~47 ms), created once on first use, and builds its requests itself.
+On the loopback bench (bench/links_bench.py: 1,000 URLs, 50 ms, concurrency 64, 2 cores) that is
+about 1.0-1.15 s against an ideal of 0.78 s and 0.65-0.8 ms of CPU per URL; one naive client
+takes 8-9.5 s at 8-9 ms per URL.
 """
 
 from __future__ import annotations

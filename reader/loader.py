@@ -19,7 +19,7 @@ from typing import Any
 
 import ftfy
 
-from reader.frontmatter import FrontMatterError, decode, parse_yaml, split
+from reader.frontmatter import FrontMatterError, decode, parse_yaml, quiet_native_errors, split
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -54,27 +54,33 @@ _LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
 
 
 class _FieldProblems:
-    """Collects warning-level problems for one file, with the YAML line of the offending key."""
+    """Collects warning-level problems for one file, with the YAML line of the offending key.
 
-    __slots__ = ("path", "problems", "yaml_lines")
+    The YAML text is split into lines only when a problem needs a line number (rarely).
+    """
 
-    def __init__(self, path: str, yaml_text_lines: list[str] | None, first_line: int) -> None:
+    __slots__ = ("_lines", "first_line", "path", "problems", "yaml_text")
+
+    def __init__(self, path: str, yaml_text: str | None, first_line: int) -> None:
         self.path = path
         self.problems: list[Problem] = []
-        self.yaml_lines = (yaml_text_lines, first_line)
+        self.yaml_text = yaml_text
+        self.first_line = first_line
+        self._lines: list[str] | None = None
 
     def warn(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.path, self._line_of(key), message, "warning"))
 
     def _line_of(self, key: str) -> int | None:
-        lines, first = self.yaml_lines
-        if not lines:
+        if not self.yaml_text:
             return None
+        if self._lines is None:
+            self._lines = self.yaml_text.split("\n")
         key = key.split(".", 1)[0]
         prefix = key + ":"
-        for offset, line in enumerate(lines):
+        for offset, line in enumerate(self._lines):
             if line.startswith(prefix) or line.startswith(f'"{key}":'):
-                return first + offset
+                return self.first_line + offset
         return None
 
 
@@ -82,11 +88,23 @@ class _FieldProblems:
 # Text normalisation
 
 
+# Characters that cannot take part in any pattern of ftfy's mojibake detector (`ftfy.badness`):
+# ASCII, the curly quotes, dashes, ellipsis and no-break space of ordinary news text, CJK and
+# Hangul. Text made only of these is returned unchanged by `ftfy.fix_encoding`, so the call (a
+# large regex, ~40 us per excerpt) is skipped; tests/test_fastparse.py checks the claim.
+_MOJIBAKE_FREE = re.compile(
+    "[\\x00-\\x7f\\xa0\\u2013\\u2014\\u2018\\u2019\\u201c\\u201d\\u2026"
+    "\\u3000-\\u9fff\\uac00-\\ud7a3]*+"
+)
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Decode HTML entities, repair mojibake, drop control characters, trim whitespace."""
+    if value.isascii() and value.isprintable() and "&" not in value:
+        return value.strip()  # the common case: nothing to repair
     if "&" in value:
         value = html.unescape(value)
-    if not value.isascii():
+    if not value.isascii() and not _MOJIBAKE_FREE.fullmatch(value):
         value = ftfy.fix_encoding(value)
     value = _CONTROL.sub("", value)
     if not multiline:
@@ -375,7 +393,7 @@ def build_article(
     yaml_line: int = 2,
 ) -> tuple[Article | None, list[Problem]]:
     """A parsed front-matter mapping -> an Article (or None) and the problems found on the way."""
-    issues = _FieldProblems(path, yaml_text.split("\n") if yaml_text else None, yaml_line)
+    issues = _FieldProblems(path, yaml_text, yaml_line)
     title_key = "title" if "title" in data else "name"
     raw_title = data.get(title_key)
     if raw_title is None:
@@ -519,16 +537,17 @@ def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[
         paths = [paths]
     articles: list[Article] = []
     problems: list[Problem] = []
-    for root in paths:
-        root_str = os.fspath(root)
-        if not os.path.exists(root_str):
-            problems.append(Problem(root_str, None, "no such file or folder"))
-            continue
-        for path, relative in iter_article_files(root_str):
-            article, file_problems = load_file(path, relative)
-            if article is not None:
-                articles.append(article)
-            problems.extend(file_problems)
+    with quiet_native_errors():
+        for root in paths:
+            root_str = os.fspath(root)
+            if not os.path.exists(root_str):
+                problems.append(Problem(root_str, None, "no such file or folder"))
+                continue
+            for path, relative in iter_article_files(root_str):
+                article, file_problems = load_file(path, relative)
+                if article is not None:
+                    articles.append(article)
+                problems.extend(file_problems)
     return Collection(
         articles=_dedupe_ids(articles),
         problems=problems,

@@ -258,3 +258,38 @@ def test_cli_app_usage_error_exit_2(tmp_path):
     assert result.returncode == 2
     assert "no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_live_reload_adds_changes_and_removes_keeping_cursor(feed):
+    app = make_app(feed, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")  # Middle
+        middle = app.article_list.cursor_id
+        (feed / "e-new.md").write_text(
+            '---\ntitle: "Fresh: just arrived"\npublishedDateTime: 2026-11-28T17:59:00Z\n'
+            'webUrl: "https://web.example/fresh"\n---\n'
+        )
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(app.articles) == 5:
+                break
+        await settle(pilot)
+        assert titles(app)[0] == "Fresh"
+        assert app.article_list.cursor_id == middle
+        text = (feed / "b-middle.md").read_text().replace("Middle: benchmarks", "Middle: edited")
+        (feed / "b-middle.md").write_text(text)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any("edited" in a.title for a in app.articles):
+                break
+        await settle(pilot)
+        assert app.article_list.cursor_id == middle
+        assert "edited" in app.detail.article.title
+        (feed / "c-oldest.md").unlink()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(app.articles) == 4:
+                break
+        assert "Oldest" not in titles(app)
+        assert app.article_list.cursor_id == middle

@@ -110,6 +110,7 @@ def make_app(
     state: Path | None = None,
     opener: Callable[[str], bool] | None = None,
     check_links: bool = False,
+    watch: bool = False,
 ) -> ReaderApp:
     use_utc()
     return ReaderApp(
@@ -119,13 +120,19 @@ def make_app(
         check_links=check_links,
         now=lambda: FIXED_NOW,
         use_cache=False,
+        watch=watch,
     )
 
 
 async def settle(pilot) -> None:
     """Wait for the load worker and the screen to catch up."""
+    app = pilot.app
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(200):
+        loading = [w for w in app.workers if w.group == "load" and not w.is_finished]
+        if app._loaded and not loading:
+            break
+        await pilot.pause(0.02)
     await pilot.pause()
     await pilot.pause()
 

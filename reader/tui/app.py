@@ -117,6 +117,8 @@ class ReaderApp(App[int]):
         self._shown: list[int] = []
         self._loaded = False
         self._checking_ids: set[str] = set()
+        self.opened_urls: list[str] = []
+        """Every URL handed to the browser in this session (newest last)."""
         self.set_reactive(ReaderApp.sort_key, sort_key if sort_key in SORT_KEYS else "date")
         self.set_reactive(ReaderApp.sort_reverse, reverse)
 
@@ -162,6 +164,8 @@ class ReaderApp(App[int]):
         self.load_collection()
         if self.store is not None:
             self.set_interval(2.0, self._poll_external_changes)
+        if self.watch_files:
+            self._watch_collection()
 
     def _open_store(self) -> None:
         from reader.paths import default_state_path
@@ -208,8 +212,32 @@ class ReaderApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._collection_loaded, collection)
 
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch_collection(self) -> None:
+        """Live reload: files added, changed or removed appear, update or disappear."""
+        try:
+            from watchfiles import awatch
+        except ImportError:  # pragma: no cover - watchfiles is a dependency
+            return
+        from reader.loader import ARTICLE_SUFFIXES
+
+        roots = [root for root in self.roots if os.path.exists(root)]
+        if not roots:
+            return
+        async for changes in awatch(*roots, debounce=300, step=100, recursive=True):
+            relevant = [
+                path
+                for _, path in changes
+                if os.path.splitext(path)[1].lower() in ARTICLE_SUFFIXES
+                and not any(part.startswith(".") for part in Path(path).parts[-3:])
+            ]
+            if relevant and self._loaded:
+                self.load_collection()
+
     def _collection_loaded(self, collection: Collection) -> None:
         keep = self.article_list.cursor_id if self._loaded else None
+        keep_row = self.article_list.cursor_row
+        previous_errors = len(self.collection.errors) if self._loaded else 0
         self.collection = collection
         self.articles = collection.articles
         self._by_id = {article.id: i for i, article in enumerate(self.articles)}
@@ -229,13 +257,14 @@ class ReaderApp(App[int]):
         article_list.set_articles(self.articles)
         self._loaded = True
         self._resort()
-        if keep:
-            article_list.move_cursor_to_id(keep)
+        if keep and not article_list.move_cursor_to_id(keep):
+            article_list.cursor_row = min(keep_row, max(0, article_list.row_count - 1))
+        self._show_detail(article_list.cursor_id)
         bar = self.query_one(QueryBar)
         if not (bar.display and bar.has_focus_within):
             article_list.focus()
         self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
-        if collection.errors:
+        if collection.errors and len(collection.errors) != previous_errors:
             self.notify(
                 f"{len(collection.errors)} file(s) could not be read: press ! to see them",
                 severity="warning",
@@ -730,33 +759,73 @@ class ReaderApp(App[int]):
         self._open_best(prefer_amp=True)
 
     def _open_best(self, *, prefer_amp: bool) -> None:
-        article, choice = self._choice(prefer_amp=prefer_amp)
+        article = self._article(self.article_list.cursor_id)
         if article is None:
             return
+        if not article.urls.items():
+            self.notify("This article has no URL.", severity="warning")
+            return
+        if self.auto_check_links and self._stale_links(article):
+            # Prefer a link that is alive: find out first (off the UI thread), then open.
+            self.notify("Checking links before opening…", timeout=2)
+            self._check_then_open(article, prefer_amp=prefer_amp)
+            return
+        self._open_choice(article, prefer_amp=prefer_amp)
+
+    @work(thread=True, group="open", exclusive=True, exit_on_error=False)
+    def _check_then_open(self, article: Article, *, prefer_amp: bool) -> None:
+        from reader.check import check_articles
+        from reader.store import Store
+
+        store = Store.open(self.store.path)
+        try:
+            results = asyncio.run(check_articles([article], store, max_age=LINK_MAX_AGE))
+        except Exception:
+            results = {}
+        finally:
+            store.close()
+        self.call_from_thread(self._links_arrived, list(results.values()), False)
+        self.call_from_thread(self._open_choice, article, prefer_amp=prefer_amp)
+
+    def _open_choice(self, article: Article, *, prefer_amp: bool) -> None:
+        from reader.browser import choose_link
+
+        choice = choose_link(article.urls, self.link_results, prefer_amp=prefer_amp)
         if choice is None:
             self.notify("No link of this article is alive; choose one.", severity="warning")
-            self.action_choose_link()
+            self._push_chooser(article)
             return
         if self._open_url(choice.url):
             self._set_state([article.id], read=True, journal=not self._state(article.id).read)
 
     def _open_url(self, url: str) -> bool:
-        from reader.browser import open_in_browser
+        """Open an http(s) URL in the browser (in a thread: a browser may take a while)."""
         from reader.links import is_checkable_url
 
         if not is_checkable_url(url):
             self.notify(f"Not opening a non-web link: {url[:80]}", severity="error")
             return False
+        self.opened_urls.append(url)
+        self._open_in_thread(url)
+        return True
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_thread(self, url: str) -> None:
+        from reader.browser import open_in_browser
+
         try:
             opened = open_in_browser(url, opener=self.opener)
         except Exception:
             opened = False
+        self.call_from_thread(self._opened, url, opened)
+
+    def _opened(self, url: str, opened: bool) -> None:
         if opened:
             self.notify(f"Opened {url[:100]}", timeout=3)
-            return True
+            return
+        # No browser (e.g. over SSH): put the URL on the clipboard with OSC 52 and show it.
         self.copy_to_clipboard(url)
         self.notify(f"No browser available; URL copied to the clipboard:\n{url}", timeout=8)
-        return True
 
     def action_copy_link(self) -> None:
         article, choice = self._choice(prefer_amp=False)
@@ -771,8 +840,10 @@ class ReaderApp(App[int]):
 
     def action_choose_link(self) -> None:
         article = self._article(self.article_list.cursor_id)
-        if article is None:
-            return
+        if article is not None:
+            self._push_chooser(article)
+
+    def _push_chooser(self, article: Article) -> None:
         if not article.urls.items():
             self.notify("This article has no URL.", severity="warning")
             return

@@ -89,7 +89,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         related_lookup: RelatedLookup | None = None,
     ) -> None:
         """Show `article` (None: an empty pane with a hint)."""
-        same = article is not None and self.article is not None and article.id == self.article.id
+        same = article is not None and article is self.article
         self.article = article
         title = self.query_one("#detail-title", Static)
         if article is None:

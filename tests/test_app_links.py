@@ -1,0 +1,159 @@
+"""Links in the app: statuses in the detail pane, o / a / O / y / c / C, against 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.tui.screens.link_chooser import LinkChooserScreen
+from tests.http_server import LinkTestServer, link_server  # noqa: F401
+from tests.tui_fixtures import make_app, screen_text, settle
+
+
+def write(folder: Path, name: str, **urls: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f'title: "{name}"', "publishedDateTime: 2026-11-01T00:00:00Z"]
+    lines += [f'{key}: "{value}"' for key, value in urls.items()]
+    (folder / f"{name}.md").write_text("---\n" + "\n".join(lines) + "\n---\n")
+
+
+@pytest.fixture
+def link_feed(tmp_path: Path, link_server: LinkTestServer) -> Path:  # noqa: F811
+    feed = tmp_path / "feed"
+    write(
+        feed,
+        "dead-original",
+        originalUrl=link_server.url("/status/404"),
+        webUrl=link_server.url("/status/410"),
+        ampWebUrl=link_server.url("/ok?amp"),
+        cdnAmpWebUrl=link_server.url("/ok?cdn"),
+    )
+    return feed
+
+
+class Recorder:
+    def __init__(self, result: bool = True) -> None:
+        self.urls: list[str] = []
+        self.result = result
+
+    def __call__(self, url: str) -> bool:
+        self.urls.append(url)
+        return self.result
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
+
+
+async def test_detail_shows_statuses_and_o_opens_live_amp(link_feed, link_server):  # noqa: F811
+    recorder = Recorder()
+    app = make_app(link_feed, opener=recorder, check_links=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✗ 404" in text and "✗ 410" in text and "✓ 200" in text
+        assert app.link_summary[app.article_list.cursor_id] == "broken"
+        await pilot.press("o")
+        await wait_for(pilot, lambda: recorder.urls)
+        assert recorder.urls == [link_server.url("/ok?amp")]
+        assert app.states[app.article_list.cursor_id].read
+
+
+async def test_o_checks_first_when_unchecked(link_feed, link_server):  # noqa: F811
+    recorder = Recorder()
+    app = make_app(link_feed, opener=recorder, check_links=True)
+    app.auto_check_links = True
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("o")  # maybe before the background check finished
+        await settle(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: recorder.urls)
+        assert recorder.urls[-1] == link_server.url("/ok?amp")
+
+
+async def test_a_opens_amp_and_y_copies(link_feed, link_server):  # noqa: F811
+    recorder = Recorder()
+    app = make_app(link_feed, opener=recorder, check_links=True)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # the OSC 52 boundary
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: recorder.urls)
+        assert recorder.urls == [link_server.url("/ok?amp")]
+        await pilot.press("y")
+        assert copied == [link_server.url("/ok?amp")]
+
+
+async def test_no_browser_copies_and_shows(link_feed, link_server):  # noqa: F811
+    app = make_app(link_feed, opener=Recorder(result=False), check_links=True)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: copied)
+        assert copied == [link_server.url("/ok?amp")]
+
+
+async def test_chooser_lists_all_and_opens_choice(link_feed, link_server):  # noqa: F811
+    recorder = Recorder()
+    app = make_app(link_feed, opener=recorder, check_links=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await pilot.press("O")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkChooserScreen)
+        text = screen_text(app)
+        assert "Original" in text and "CDN AMP" in text and "✗ 404" in text
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: recorder.urls)
+        assert recorder.urls == [link_server.url("/status/410")]
+
+
+async def test_nothing_alive_offers_chooser_and_never_opens_non_http(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    write(feed, "all-dead", webUrl=link_server.url("/status/500"), ampWebUrl="javascript:alert(1)")
+    recorder = Recorder()
+    app = make_app(feed, opener=recorder, check_links=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.link_results) == 2)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkChooserScreen)
+        await pilot.press("down", "enter")  # the javascript: one
+        await pilot.pause(0.2)
+        assert recorder.urls == []
+
+
+async def test_c_rechecks_and_C_checks_view(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    for number in range(5):
+        write(feed, f"story-{number}", webUrl=link_server.url(f"/ok?n={number}"))
+    write(feed, "broken-one", webUrl=link_server.url("/status/404?b"))
+    app = make_app(feed, check_links=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.link_summary == {}
+        await pilot.press("C")
+        await wait_for(pilot, lambda: len(app.link_summary) == 6)
+        assert sorted(app.link_summary.values()).count("broken") == 1
+        assert "✗" in screen_text(app) and "✓" in screen_text(app)
+        await pilot.press("g")
+        url = app.article_list.cursor_article.urls.web
+        path = url.split(str(link_server.port), 1)[1]
+        before = link_server.hits(path)
+        assert before >= 1
+        await pilot.press("c")
+        await wait_for(pilot, lambda: link_server.hits(path) > before)

@@ -1,0 +1,373 @@
+"""The command line, run as a user runs it (a subprocess) or in-process where output is all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main
+from tests.conftest import article_text
+from tests.http_server import LinkTestServer, closed_port, link_server  # noqa: F401
+
+
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "reader", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def run_json(capsys, *args: str):
+    code = main(list(args))
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+# ------------------------------------------------------------------ basics
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("reader ")
+
+
+def test_cli_does_not_import_textual():
+    code = (
+        "import sys; from reader.cli import main; main(['list', '--format', 'ids']);"
+        "print('textual' in sys.modules, file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stderr.strip().endswith("False")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--bogus"],
+        ["list", "--sort", "color"],
+        ["list", "--limit", "-1"],
+        ["list", "/no/such/folder"],
+        ["validate", "--format", "xml"],
+        ["check", "--concurrency", "0"],
+        ["list", "--query", "quality>"],
+        ["mark", "--star"],
+        ["mark", "abc"],
+        ["mark", "abc", "--read", "--unread"],
+        ["state"],
+        ["state", "import", "/no/such/file.json"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_list_works_from_another_directory_with_bundled_sample(tmp_path):
+    result = run("list", "--format", "ids", cwd=tmp_path)
+    assert result.returncode == 0
+    assert len(result.stdout.split()) >= 40
+
+
+# ------------------------------------------------------------------ list
+
+
+def test_list_json_shape_and_default_order(capsys, sample_feed):
+    code, rows = run_json(capsys, "list", "--format", "json")
+    assert code == 0
+    keys = {"id", "path", "title", "published", "category", "type", "quality", "heat"}
+    keys |= {"provider", "topics", "excerpt", "urls", "read", "starred", "archived", "tags"}
+    assert keys <= set(rows[0])
+    assert set(rows[0]["provider"]) >= {"name", "domain"}
+    assert set(rows[0]["urls"]) >= {"original", "web", "amp", "cdn_amp"}
+    dates = [r["published"] for r in rows if r["published"]]
+    assert dates == sorted(dates, reverse=True)
+    assert all(d.endswith("Z") and len(d) == 20 for d in dates)
+
+
+def test_list_sorts_reverse_limit(capsys):
+    _, by_quality = run_json(capsys, "list", "--format", "json", "--sort", "quality")
+    qualities = [r["quality"] for r in by_quality if r["quality"] is not None]
+    assert qualities == sorted(qualities, reverse=True)
+    assert by_quality[-1]["quality"] is None  # articles without a quality go last
+    _, reversed_rows = run_json(
+        capsys, "list", "--format", "json", "--sort", "quality", "--reverse"
+    )
+    assert [r["id"] for r in reversed_rows] == [r["id"] for r in reversed(by_quality)]
+    _, titles = run_json(capsys, "list", "--format", "json", "--sort", "title", "--limit", "5")
+    assert len(titles) == 5
+    names = [r["title"].casefold() for r in titles]
+    assert names == sorted(names)
+    _, providers = run_json(capsys, "list", "--format", "json", "--sort", "provider")
+    names = [r["provider"]["name"].casefold() for r in providers if r["provider"]["name"]]
+    assert names == sorted(names)
+
+
+def test_list_csv_ids_table(capsys):
+    assert main(["list", "--format", "csv", "--limit", "3"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 3 and rows[0]["id"] and rows[0]["title"]
+    assert main(["list", "--format", "ids", "--limit", "2"]) == 0
+    assert len(capsys.readouterr().out.split()) == 2
+    assert main(["list", "--limit", "4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "TITLE" in lines[0] and len(lines) == 5
+
+
+def test_list_table_fits_terminal_width(tmp_path):
+    for width in ("60", "100", "160"):
+        result = run("list", env={"COLUMNS": width})
+        assert result.returncode == 0
+        assert max(len(line) for line in result.stdout.splitlines()) <= int(width)
+
+
+def test_list_agrees_with_real_feed_files(capsys, real_feed):
+    import yaml
+
+    code, rows = run_json(capsys, "list", str(real_feed), "--format", "json", "--no-cache")
+    assert code == 0
+    assert len(rows) == 151
+    for row in rows:
+        text = Path(row["path"]).read_text(encoding="utf-8")
+        data = yaml.safe_load(text.split("\n---", 1)[0].removeprefix("---\n"))
+        assert row["quality"] == data.get("quality")
+        assert row["heat"] == data.get("heat")
+        assert row["type"] == data.get("type")
+        assert row["category"] == data.get("category")
+        assert row["urls"]["original"] == data.get("originalUrl")
+        assert row["urls"]["cdn_amp"] == data.get("cdnAmpWebUrl")
+        assert row["provider"]["name"] == data["provider"]["name"]
+        assert row["topics"] == data["topics"]
+        when = data.get("publishedDateTime", data.get("startDateTime"))
+        from datetime import UTC
+
+        assert row["published"] == when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------ validate
+
+
+def test_validate_real_feed_exits_0(real_feed):
+    result = run("validate", str(real_feed))
+    assert result.returncode == 0
+    assert "151 article(s) loaded; no problems" in result.stdout
+
+
+def test_validate_reports_problems(tmp_path, capsys):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "good.md").write_text(article_text())
+    (feed / "bad.md").write_text('---\ntitle: "x\n---\n')
+    (feed / "warn.md").write_text(article_text(quality='"lots"', webUrl='"https://x.example/w"'))
+    code = main(["validate", str(feed), "--format", "json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert payload["articles"] == 2
+    severities = sorted(p["severity"] for p in payload["problems"])
+    assert severities == ["error", "warning"]
+    assert all(set(p) == {"path", "line", "message", "severity"} for p in payload["problems"])
+    code = main(["validate", str(feed)])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert f"{feed / 'bad.md'}\n  line " in text
+    assert "1 error(s) and 1 warning(s) in 2 file(s)" in text
+
+
+# ------------------------------------------------------------------ state: mark, list, export
+
+
+def test_mark_and_list_state(capsys, sample_feed):
+    ids = main(["list", "--format", "ids", "--limit", "4"]) or capsys.readouterr().out.split()
+    first, second, third, fourth = ids
+    assert main(["mark", first, "--star"]) == 0
+    assert main(["mark", second, "--read"]) == 0
+    assert main(["mark", third, fourth, "--archive", "--tag", "later"]) == 0
+    capsys.readouterr()
+    _, rows = run_json(capsys, "list", "--format", "json")
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[first]["starred"] and by_id[second]["read"]
+    assert third not in by_id and fourth not in by_id
+    _, archived = run_json(capsys, "list", "--format", "json", "--query", "is:archived")
+    assert {r["id"] for r in archived} == {third, fourth}
+    assert archived[0]["tags"] == ["later"]
+    _, everything = run_json(capsys, "list", "--format", "json", "--all")
+    assert len(everything) == len(rows) + 2
+    assert main(["mark", "--query", "is:archived", "--unarchive", "--untag", "later"]) == 0
+    capsys.readouterr()
+    _, rows = run_json(capsys, "list", "--format", "json", "--query", "tag:later")
+    assert rows == []
+
+
+def test_mark_unknown_id_exit_1(capsys):
+    assert main(["mark", "not-an-id", "--read"]) == 1
+    assert "unknown article id" in capsys.readouterr().err
+
+
+def test_state_export_import_round_trip(tmp_path, capsys):
+    (first,) = main(["list", "--format", "ids", "--limit", "1"]) or capsys.readouterr().out.split()
+    main(["mark", first, "--star", "--tag", "keep"])
+    export = tmp_path / "state.json"
+    assert main(["state", "export", str(export)]) == 0
+    data = json.loads(export.read_text())
+    assert data["articles"][first]["starred"] is True
+    other = tmp_path / "other.sqlite3"
+    assert main(["state", "import", str(export), "--state", str(other)]) == 0
+    assert main(["state", "import", str(export), "--state", str(other)]) == 0  # idempotent
+    capsys.readouterr()
+    _, rows = run_json(capsys, "list", "--format", "json", "--state", str(other))
+    row = next(r for r in rows if r["id"] == first)
+    assert row["starred"] and row["tags"] == ["keep"]
+
+
+def test_state_import_bad_file_exit_1(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "articles": {"x": {"read": "maybe"}}}')
+    result = run("state", "import", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_state_location_is_a_clear_message(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("list", "--state", str(blocker / "state.sqlite3"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "state" in result.stderr
+
+
+def test_corrupt_state_is_moved_aside_with_notice(tmp_path):
+    state = tmp_path / "state.sqlite3"
+    state.write_bytes(b"this is not a database" * 100)
+    result = run("list", "--state", str(state), "--format", "ids")
+    assert result.returncode == 0
+    assert "corrupt" in result.stderr
+    assert list(tmp_path.glob("state.sqlite3.corrupt-*"))
+
+
+def test_kill_9_after_mark_loses_nothing(tmp_path):
+    """SIGKILL straight after the command reports success: the change is on disk."""
+    import signal
+
+    state = tmp_path / "state.sqlite3"
+    ids = run("list", "--format", "ids", "--limit", "1").stdout.split()
+    script = (
+        "import sys, time\n"
+        "from reader.cli import main\n"
+        f"main(['mark', {ids[0]!r}, '--star', '--state', {str(state)!r}])\n"
+        "print('done', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "done"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    rows = json.loads(run("list", "--format", "json", "--state", str(state)).stdout)
+    assert next(r for r in rows if r["id"] == ids[0])["starred"] is True
+
+
+# ------------------------------------------------------------------ check, on a loopback server
+
+
+def write_link_feed(folder: Path, server: LinkTestServer, dead_port: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = {
+        "ok": {"webUrl": server.url("/ok")},
+        "chain": {"webUrl": server.url("/redirect/3")},
+        "loop": {"webUrl": server.url("/loop/a")},
+        "gone": {"originalUrl": server.url("/status/404"), "ampWebUrl": server.url("/ok?amp")},
+        "gone410": {"webUrl": server.url("/status/410")},
+        "error": {"webUrl": server.url("/status/500")},
+        "nohead": {"webUrl": server.url("/no-head/405")},
+        "throttled": {"webUrl": server.url("/throttle/429/1/1")},
+        "slow": {"webUrl": server.url("/slow/5")},
+        "huge": {"webUrl": server.url("/huge")},
+        "closed": {"webUrl": f"http://127.0.0.1:{dead_port}/x"},
+        "script": {"webUrl": "javascript:alert(1)"},
+        "file": {"originalUrl": "file:///etc/passwd", "webUrl": "ftp://ftp.example/x"},
+    }
+    for name, urls in cases.items():
+        lines = [f'title: "{name}"', "publishedDateTime: 2024-01-01T00:00:00Z"]
+        lines += [f'{key}: "{value}"' for key, value in urls.items()]
+        (folder / f"{name}.md").write_text("---\n" + "\n".join(lines) + "\n---\n")
+    return folder
+
+
+def test_check_classifies_every_case_and_exits_1(tmp_path, link_server):  # noqa: F811
+    sock, port = closed_port()
+    try:
+        feed = write_link_feed(tmp_path / "links", link_server, port)
+        result = run("check", str(feed), "--format", "json", "--timeout", "1")
+    finally:
+        sock.close()
+    assert result.returncode == 1, result.stderr
+    rows = json.loads(result.stdout)
+    by_title = {}
+    listing = json.loads(run("list", str(feed), "--format", "json", "--all").stdout)
+    titles = {row["id"]: row["title"] for row in listing}
+    for row in rows:
+        by_title.setdefault(titles[row["id"]], []).append(row)
+    status = {name: [r["status"] for r in rows] for name, rows in by_title.items()}
+    assert status["ok"] == ["alive"]
+    assert status["chain"] == ["alive"] and by_title["chain"][0]["redirects"] == 3
+    assert status["loop"] == ["broken"]
+    assert status["gone"] == ["broken", "alive"]
+    assert by_title["gone"][0]["code"] == 404 and by_title["gone"][0]["kind"] == "original"
+    assert status["gone410"] == ["broken"] and by_title["gone410"][0]["code"] == 410
+    assert status["error"] == ["broken"]
+    assert status["nohead"] == ["alive"] and by_title["nohead"][0]["method"] == "GET"
+    assert status["throttled"] == ["alive"]
+    assert status["slow"] == ["timeout"]
+    assert status["huge"] == ["alive"]
+    assert status["closed"] == ["unreachable"]
+    assert status["script"] == ["invalid"]
+    assert status["file"] == ["invalid", "invalid"]
+    assert link_server.huge_sent < 20 * 1024 * 1024
+    fields = {"id", "url", "kind", "status", "code", "final_url", "redirects", "method"}
+    fields |= {"elapsed_ms", "error", "checked_at"}
+    assert fields <= set(rows[0])
+
+
+def test_check_text_output_and_cache(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(
+        article_text(
+            webUrl=f'"{link_server.url("/ok")}"', originalUrl=f'"{link_server.url("/status/404")}"'
+        )
+    )
+    result = run("check", str(feed))
+    assert result.returncode == 1
+    assert "A title" in result.stdout and "404" in result.stdout
+    assert "2 link(s) in 1 article(s): 1 alive, 1 broken" in result.stdout
+    hits = link_server.hits("/ok")
+    run("check", str(feed))  # cached for 24 h: no new request
+    assert link_server.hits("/ok") == hits
+    run("check", str(feed), "--recheck")
+    assert link_server.hits("/ok") > hits
+
+
+def test_check_all_alive_exits_0(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(article_text(webUrl=f'"{link_server.url("/ok")}"'))
+    result = run("check", str(feed), "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)[0]["status"] == "alive"
