@@ -25,8 +25,9 @@ _PER_FOLDER = 1000
 _TEMPLATE = """---
 category: news
 title: "How a new model changes the way labs train robots: a look inside (part {i})"
-excerpt: "Researchers say the approach cuts training time by half &nbsp;and could help \\"general\\" \
-robots learn new tasks from a handful of examples, though critics note the tests were small ..."
+excerpt: "Researchers say the approach cuts training time by half &nbsp;and could help \
+\\"general\\" robots learn new tasks from a handful of examples, though critics note the \
+tests were small ..."
 publishedDateTime: 2021-03-10T12:00:00Z
 originalUrl: "https://news.example.com/2021/03/robots-learn-{i}"
 webUrl: "https://news.example.com/2021/03/robots-learn-{i}"
@@ -84,7 +85,11 @@ def _vary(text: str, i: int) -> str:
     if "{i}" in text:
         text = text.replace("{i}", str(i))
     text = _TITLE.sub(lambda m: f"{m.group(1)}: {m.group(2) or ''}No. {i} ", text, count=1)
-    text = _URL.sub(lambda m: f"{m.group(1)}: {m.group(2)}{m.group(3)}#g{i}{m.group(4)}", text)
+    def url(match: re.Match[str]) -> str:
+        joiner = "&" if "?" in match.group(3) else "?"
+        return f"{match.group(1)}: {match.group(2)}{match.group(3)}{joiner}n={i}{match.group(4)}"
+
+    text = _URL.sub(url, text)
 
     def shift(match: re.Match[str]) -> str:
         moment = datetime.fromisoformat(match.group(2)).replace(tzinfo=UTC)
@@ -99,7 +104,7 @@ def generate(directory: str | os.PathLike[str], n: int) -> Path:
     root = Path(directory)
     marker = root / MARKER
     texts, source = _sources()
-    wanted = {"n": n, "source": source, "version": 2}
+    wanted = {"n": n, "source": source, "version": 3}
     if marker.is_file():
         try:
             if json.loads(marker.read_text()) == wanted:

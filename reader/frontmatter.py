@@ -167,9 +167,7 @@ _PLAIN = (
     rf"[^\n:#{_NO}]*+(?:(?::(?=[^\s{_NO}])|(?<=[^\s{_NO}])\#)[^\n:#{_NO}]*+)*+"
 )
 _VALUE = rf"(?:{_DQ}|{_SQ}|{_PLAIN})"
-_LINE = (
-    rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
-)
+_LINE = rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
 # The whole front matter, line by line: anything else goes to the safe loader.
 _SIMPLE_DOCUMENT = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 # Plain scalars that rapidyaml could read otherwise than PyYAML: anything starting like a number,
@@ -286,7 +284,7 @@ _buffers = threading.local()
 
 
 def _emit_json(tree: Any) -> bytes:
-    """rapidyaml's JSON for `tree`, through a reused per-thread buffer (3x faster than a new one)."""
+    """rapidyaml's JSON for `tree`, via a reused per-thread buffer (3x faster than a new one)."""
     buffer = getattr(_buffers, "json", None)
     if buffer is None:
         buffer = _buffers.json = bytearray(1 << 16)

@@ -291,6 +291,10 @@ class ReaderApp(App[int]):
         if self._query is not None and not self._query.is_empty:
             rows = self._select(rows)
         self._shown = rows
+        if self._query is not None and not self._query.is_empty:
+            self.article_list.empty_message = "No article matches this search (Esc clears it)."
+        else:
+            self.article_list.empty_message = f"No articles in {VIEW_LABELS[view]}."
         self.article_list.set_order(rows, keep_cursor=keep_cursor)
         self._update_header()
 

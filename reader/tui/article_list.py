@@ -217,6 +217,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.link_lookup: Callable[[str], str | None] | None = None
         """Article id -> "alive" | "broken" | other failure | None (not checked)."""
         self.now: Callable[[], datetime] = lambda: datetime.now().astimezone()
+        self.empty_message = "No articles here."
+        """Shown when no row is visible (an empty view or a search without results)."""
         """The clock for relative dates (tests may replace it)."""
 
     # ------------------------------------------------------------------ data
@@ -477,6 +479,10 @@ class ArticleList(ScrollView, can_focus=True):
             return self._render_header(width)
         row = self.scroll_offset.y + y - 1
         if not 0 <= row < len(self._order):
+            if y == 2 and not self._order and self.empty_message:
+                style = self.get_component_rich_style("article-list--dim")
+                text = " " * (_PAD_LEFT + 2) + self.empty_message
+                return Strip([Segment(text[:width].ljust(width), style)], width)
             return Strip.blank(width, self.rich_style)
         index = self._order[row]
         is_cursor = row == self.cursor_row
