@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -127,6 +128,8 @@ def safe_parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
         raise FrontMatterError(f"YAML error: {_short(str(exc))}", None) from None
     except (RecursionError, MemoryError):
         raise FrontMatterError("YAML error: structure too deep or too large", None) from None
+    except (ValueError, OverflowError) as exc:  # PyYAML's constructors: `2023-02-30`, ...
+        raise FrontMatterError(f"YAML error: invalid value ({_short(str(exc))})", None) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +183,7 @@ _SPECIAL = re.compile(
     r"(?!(?:-?(?:0|[1-9][0-9]*+)|true|false|null)[ ]*(?:\n|$))"
     rf"{_PLAIN})(?=[ ]*(?:\n|$))"
 )
+_UTC_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -211,6 +215,8 @@ def _unmark_text(value: str) -> Any:
     """A marked string -> the value PyYAML gives that plain scalar; other text unchanged."""
     if value[:1] == _MARK:
         raw = value[1:]
+        if _UTC_SECOND.fullmatch(raw):  # the common `2023-08-30T20:54:00Z`: what PyYAML gives
+            return datetime.fromisoformat(raw)
         tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
         return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
     if _MARK in value:  # a marker inside a longer text: the rewrite hit a multi-line scalar
@@ -232,14 +238,13 @@ def _unmark_list(items: list[Any]) -> list[Any]:
 
 def _unmark_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """`object_pairs_hook` for json.loads; keys cannot hold a marker (only values are rewritten)."""
-    result = {}
-    for key, item in pairs:  # a loop, not dict(pairs): the last of duplicate keys must win
+    result = dict(pairs)
+    for key, item in pairs:
         if item.__class__ is str:
-            result[key] = _unmark_text(item) if _MARK in item else item
-        elif item.__class__ is list:
+            if _MARK in item and result[key] is item:  # `is`: the last of duplicate keys wins
+                result[key] = _unmark_text(item)
+        elif item.__class__ is list and result[key] is item:
             result[key] = _unmark_list(item)
-        else:
-            result[key] = item
     return result
 
 

@@ -167,3 +167,60 @@ async def test_state_survives_restart_and_sees_other_process(feed, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.states[first].starred
+
+
+def test_kill_9_right_after_key_press_loses_nothing(feed, tmp_path):
+    """A child runs the app headless, presses `*`, says so, and is SIGKILLed at once."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    state = tmp_path / "killed.sqlite3"
+    script = f"""
+import asyncio, sys, time
+from pathlib import Path
+from tests.tui_fixtures import make_app, settle
+
+async def main():
+    app = make_app(Path({str(feed)!r}), state=Path({str(state)!r}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "asterisk")
+        print(app.article_list.cursor_id, app.states[app.article_list.cursor_id].starred, flush=True)
+        time.sleep(60)
+
+asyncio.run(main())
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        article_id, starred = child.stdout.readline().split()
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert starred == "True"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reader",
+            "list",
+            str(feed),
+            "--format",
+            "json",
+            "--state",
+            str(state),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert rows[article_id]["starred"] is True

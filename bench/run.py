@@ -1,0 +1,346 @@
+"""The benchmark of issue 7: one table, every figure measured in this run, with its method.
+
+    python bench/run.py [--n 20000] [--with-100k] [--dir DIR] [--skip-peer] [--skip-ui]
+
+Loading is measured against python-frontmatter (`frontmatter.load(path)` per file: the library a
+user would otherwise reach for) on the same generated files (bench/generate.py: variations of
+../shared/real_feed), all from a warm page cache. Generated files go to DIR (default: a folder in
+the temp dir named after N) and are reused by later runs with the same N. The other rows come from
+bench/list_bench.py, bench/query_bench.py and bench/links_bench.py when they are present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR.parent) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(BENCH_DIR.parent))
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+COLD_TARGET = 0.35
+WARM_TARGET = 0.05
+
+Row = tuple[str, str, str, str]  # what, value, target (and verdict), method
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def _verdict(value: float, limit: float) -> str:
+    return "ok" if value <= limit else "MISSED"
+
+
+def _files(root: Path) -> list[str]:
+    from reader.loader import iter_article_files
+
+    return [path for path, _relative in iter_article_files(root)]
+
+
+def _warm_page_cache(paths: list[str]) -> None:
+    for path in paths:
+        with open(path, "rb") as handle:
+            handle.read()
+
+
+def _peer(paths: list[str]) -> float:
+    import frontmatter
+
+    seconds, _ = _timed(lambda: [frontmatter.load(path) for path in paths])
+    return seconds
+
+
+def _child_load(root: Path, cache_dir: Path, mode: str) -> dict[str, float]:
+    """Load in a fresh process (so RSS is per collection): mode `warm` or `cold`."""
+    code = (
+        "import json, resource, sys, time\n"
+        "from pathlib import Path\n"
+        "from reader.cache import load_collection_cached\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "start = time.perf_counter()\n"
+        "c = load_collection_cached([sys.argv[1]], cache_dir=Path(sys.argv[2]))\n"
+        "seconds = time.perf_counter() - start\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(json.dumps({'seconds': seconds, 'articles': len(c.articles),\n"
+        "                  'rss_mb': after / 1024, 'base_mb': before / 1024}))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent))
+    output = subprocess.run(
+        [sys.executable, "-c", code, str(root), str(cache_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[Row]:
+    from reader.cache import load_collection_cached
+    from reader.loader import load_collection
+
+    rows: list[Row] = []
+    paths = _files(root)
+    _warm_page_cache(paths)
+    rows.append(("N (article files)", f"{len(paths):,}", "", "bench/generate.py, warm page cache"))
+
+    peer_s = _peer(paths) if peer else float("nan")
+    rows.append(
+        ("peer: python-frontmatter", f"{peer_s:.2f} s", "", "frontmatter.load(path) per file")
+    )
+
+    cold_s, collection = _timed(lambda: load_collection([str(root)]))
+    rows.append(
+        (
+            "cold load, no cache",
+            f"{cold_s:.2f} s",
+            "",
+            "loader.load_collection: walk, read, parse (rapidyaml when it can), build Articles",
+        )
+    )
+    with tempfile.TemporaryDirectory(prefix="reader-cache-") as cache_dir:
+        cold_cached_s, cached = _timed(
+            lambda: load_collection_cached([str(root)], cache_dir=Path(cache_dir))
+        )
+        same = cached.articles == collection.articles and cached.problems == collection.problems
+        rows.append(
+            (
+                "cold load, filling the cache",
+                f"{cold_cached_s:.2f} s",
+                "",
+                "cache.load_collection_cached, empty cache: parse (process pool when "
+                ">4,000 files and >1 CPU) + write cache"
+                + ("" if same else "  !! RESULT DIFFERS FROM load_collection"),
+            )
+        )
+        warm_runs = [
+            _timed(lambda: load_collection_cached([str(root)], cache_dir=Path(cache_dir)))[0]
+            for _ in range(repeat)
+        ]
+        warm_s = statistics.median(warm_runs)
+        rows.append(
+            (
+                "warm load (cache, nothing changed)",
+                f"{warm_s:.3f} s",
+                "",
+                f"median of {repeat}: walk + stat every file + read cache + build Articles",
+            )
+        )
+        cold_best = min(cold_s, cold_cached_s)
+        if peer:
+            rows.append(
+                (
+                    "cold / peer",
+                    f"{cold_best / peer_s:.3f}x",
+                    f"<= {COLD_TARGET}x {_verdict(cold_best / peer_s, COLD_TARGET)}",
+                    "best of the two cold loads above / peer",
+                )
+            )
+            rows.append(
+                (
+                    "warm / peer",
+                    f"{warm_s / peer_s:.3f}x",
+                    f"<= {WARM_TARGET}x {_verdict(warm_s / peer_s, WARM_TARGET)}",
+                    "warm load / peer",
+                )
+            )
+        try:
+            child = _child_load(root, Path(cache_dir), "warm")
+            rows.append(
+                (
+                    f"RSS after a warm load of {child['articles']:,}",
+                    f"{child['rss_mb']:.0f} MB",
+                    "",
+                    f"fresh process, ru_maxrss (interpreter + imports alone: "
+                    f"{child['base_mb']:.0f} MB); warm load there {child['seconds']:.2f} s",
+                )
+            )
+        except (subprocess.CalledProcessError, ValueError, KeyError) as exc:
+            rows.append(("RSS", "n/a", "", f"child failed: {exc}"))
+    del n
+    return rows
+
+
+def measure_100k(directory: Path) -> list[Row]:
+    """Generate 100,000 files, fill a cache in one process, then load warm in a fresh one."""
+    from generate import generate
+
+    root = generate(directory, 100_000)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="reader-cache-") as cache_dir:
+        cold = _child_load(root, Path(cache_dir), "cold")
+        rows.append(
+            (
+                "100k: cold load, filling the cache",
+                f"{cold['seconds']:.1f} s",
+                "",
+                "fresh process, cache.load_collection_cached",
+            )
+        )
+        warm = _child_load(root, Path(cache_dir), "warm")
+        rows.append(
+            (
+                "100k: warm load",
+                f"{warm['seconds']:.2f} s",
+                "",
+                "fresh process, cache.load_collection_cached",
+            )
+        )
+        rows.append(
+            (
+                "100k: RSS after a warm load",
+                f"{warm['rss_mb']:.0f} MB",
+                f"<= 400 MB {_verdict(warm['rss_mb'], 400)}",
+                "ru_maxrss of that process (every Article fully in memory)",
+            )
+        )
+    return rows
+
+
+def _optional(label: str, function: Callable[[], list[Row]]) -> list[Row]:
+    """Rows from a helper bench; a missing or failing one prints `n/a` and why."""
+    try:
+        return function()
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:90]
+        if os.environ.get("READER_BENCH_DEBUG"):
+            traceback.print_exc()
+        return [(label, "n/a", "", reason)]
+
+
+def list_rows(n: int) -> list[Row]:
+    from list_bench import measure_list
+
+    result = asyncio.run(measure_list(n))
+    return [
+        (
+            "list pane: first paint",
+            f"{result['first_paint_s']:.3f} s",
+            f"<= 1.5 s (whole app) {_verdict(result['first_paint_s'], 1.5)}",
+            "list_bench: set_articles + set_order + one Pilot pause, headless",
+        ),
+        (
+            "list pane: cursor key",
+            f"{result['cursor_key_app_cpu_ms']:.1f} ms",
+            f"<= 16 ms {_verdict(result['cursor_key_app_cpu_ms'], 16)}",
+            "list_bench: CPU per key through the event loop (Pilot)",
+        ),
+        (
+            "list pane: re-sort + repaint",
+            f"{result['title_sort_s'] + result['set_order_repaint_s']:.3f} s",
+            "<= 0.5 s " + _verdict(result["title_sort_s"] + result["set_order_repaint_s"], 0.5),
+            "list_bench: sort by title + set_order + repaint",
+        ),
+    ]
+
+
+def query_rows(n: int) -> list[Row]:
+    from query_bench import run_query_bench
+
+    result = run_query_bench(n)
+    worst = result["typing: worst keystroke ms"]
+    return [
+        (
+            "search keystroke (worst)",
+            f"{worst:.1f} ms",
+            f"<= 50 ms {_verdict(worst, 50)}",
+            "query_bench: parse + select per prefix of a query typed key by key, median of 7",
+        )
+    ]
+
+
+def links_rows() -> list[Row]:
+    from links_bench import run_links_bench
+
+    urls, latency, concurrency = 1000, 0.05, 64
+    try:
+        report = run_links_bench(urls, latency, concurrency, naive=False)
+    except TypeError:
+        report = run_links_bench(urls, latency, concurrency)
+    rows = []
+    for name, figures in report.items():
+        if isinstance(figures, dict):
+            rows.append(
+                (
+                    f"link checks: {name}",
+                    f"{figures['elapsed_s']:.2f} s",
+                    f"ideal {report['ideal_s']:.2f} s (x{figures['ratio']})",
+                    f"links_bench: {urls} URLs, loopback server, {latency * 1000:g} ms latency, "
+                    f"concurrency {concurrency}",
+                )
+            )
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("measure", "value", "target", "method")
+    widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(3)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + "  method"
+    print(line)
+    print("-" * min(len(line) + 40, 160))
+    for row in rows:
+        print("  ".join(row[i].ljust(widths[i]) for i in range(3)) + "  " + row[3])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="articles to generate (20000)")
+    parser.add_argument("--with-100k", action="store_true", help="add the 100,000-file rows")
+    parser.add_argument("--dir", type=Path, help="where generated files go (reused)")
+    parser.add_argument("--skip-peer", action="store_true", help="do not time python-frontmatter")
+    parser.add_argument("--skip-ui", action="store_true", help="skip list, query and links rows")
+    args = parser.parse_args(argv)
+
+    from generate import generate
+
+    base = Path(tempfile.gettempdir())
+    directory = args.dir or base / f"reader-bench-{args.n}"
+    seconds, root = _timed(lambda: generate(directory, args.n))
+    print(f"files: {root} ({seconds:.1f} s to generate or reuse)", file=sys.stderr)
+
+    from reader.frontmatter import FAST_PARSER_ENABLED
+
+    rows = measure_loading(root, args.n, peer=not args.skip_peer)
+    rows.append(
+        (
+            "fast YAML parser",
+            "rapidyaml" if FAST_PARSER_ENABLED else "off",
+            "",
+            "reader.frontmatter: per-file fallback to libyaml when the result could differ",
+        )
+    )
+    if not args.skip_ui:
+        rows += _optional("list pane", lambda: list_rows(args.n))
+        rows += _optional("search keystroke", lambda: query_rows(args.n))
+        rows += _optional("link checks", links_rows)
+    if args.with_100k:
+        rows += _optional(
+            "100k",
+            lambda: measure_100k(
+                args.dir.with_name(args.dir.name + "-100k")
+                if args.dir
+                else base / "reader-bench-100000"
+            ),
+        )
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
