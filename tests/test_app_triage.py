@@ -187,7 +187,8 @@ async def main():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("j", "asterisk")
-        print(app.article_list.cursor_id, app.states[app.article_list.cursor_id].starred, flush=True)
+        current = app.article_list.cursor_id
+        print(current, app.states[current].starred, flush=True)
         time.sleep(60)
 
 asyncio.run(main())
