@@ -85,6 +85,7 @@ def _vary(text: str, i: int) -> str:
     if "{i}" in text:
         text = text.replace("{i}", str(i))
     text = _TITLE.sub(lambda m: f"{m.group(1)}: {m.group(2) or ''}No. {i} ", text, count=1)
+
     def url(match: re.Match[str]) -> str:
         joiner = "&" if "?" in match.group(3) else "?"
         return f"{match.group(1)}: {match.group(2)}{match.group(3)}{joiner}n={i}{match.group(4)}"

@@ -156,10 +156,11 @@ _MARK = "\ue000"  # a private-use character: marks rewritten plain scalars (and 
 # BOM, the YAML 1.1 line breaks (NEL, LS, PS) that YAML 1.2 reads as text, and the marker.
 _NO = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000\\ufeff\\ufffe\\uffff\\u2028\\u2029"
 # A key: a plain word that YAML 1.1 does not read as a boolean or null (digits, signs and dots
-# cannot start one, so ints, floats and dates are excluded already).
+# cannot start one, so ints, floats and dates are excluded already), and that rapidyaml does not
+# rewrite (it turns a plain `nan`, `inf` or `infinity` into `.nan` / `.inf`, keys included).
 _KEY = (
     r"(?!(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL):)[A-Za-z_][A-Za-z0-9_-]*+"
+    r"|null|Null|NULL|(?i:nan|inf|infinity)):)[A-Za-z_][A-Za-z0-9_-]*+"
 )
 _DQ = rf'"[^"\\\n{_NO}]*+(?:\\["\\/nt][^"\\\n{_NO}]*+)*+"'
 _SQ = rf"'[^'\n{_NO}]*+(?:''[^'\n{_NO}]*+)*+'"

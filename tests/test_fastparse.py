@@ -25,7 +25,6 @@ from reader.frontmatter import (
     decode,
     fast_parse,
     parse_yaml,
-    safe_parse_yaml,
     split,
 )
 from reader.loader import clean_text, iter_article_files, load_file
@@ -40,7 +39,7 @@ def identical(a: object, b: object) -> bool:
     if isinstance(a, dict):
         return list(a) == list(b) and all(identical(a[k], b[k]) for k in a)  # type: ignore[index]
     if isinstance(a, list):
-        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))  # type: ignore[arg-type]
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b, strict=True))  # type: ignore[arg-type]
     if isinstance(a, datetime):
         return a == b and a.tzinfo == b.tzinfo and a.utcoffset() == b.utcoffset()  # type: ignore[union-attr]
     if isinstance(a, float) and a != a:
@@ -145,8 +144,12 @@ def test_quoted_scalars_stay_text(scalar: str) -> None:
     check("a: '" + scalar.replace("'", "''") + "'\n")
 
 
-@pytest.mark.parametrize("key", ["yes", "no", "on", "off", "true", "null", "~", "1", "2001-01-01",
-                                 "<<", "y", "n", "_x", "a-b", "1.5", '"quoted"', "'q'"])  # fmt: skip
+ODD_KEYS = ["yes", "no", "on", "off", "true", "null", "~", "1", "2001-01-01", "<<", "y", "n",
+            "_x", "a-b", "1.5", '"quoted"', "'q'", "nan", "NaN", "inf", "Inf", "infinity",
+            "Infinity", ".inf", ".nan"]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
 def test_odd_keys(key: str) -> None:
     check(f"{key}: value\nother: 1\n")
 
@@ -162,7 +165,7 @@ HOSTILE = [
     r'a: "bad \q escape"',
     "a: 'single ''quoted'' text'",
     'a: "unterminated\n',
-    "a: \"multi\n  line\"\n",
+    'a: "multi\n  line"\n',
     "a: 'multi\n  line'\n",
     # unicode and odd characters
     "a: café — “quoted” …\n",
@@ -278,9 +281,7 @@ _scalars = st.one_of(
 _keys = st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,10}", fullmatch=True), _text)
 _values = st.recursive(
     _scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)),
     max_leaves=12,
 )
 
@@ -310,6 +311,31 @@ def test_line_soup(lines: list[str]) -> None:
     check("\n".join(lines) + "\n")
 
 
+# Well-formed-looking lines (indentation, dashes, keys, scalars of every kind): most of these
+# take the fast path, so the rewrite and the rapidyaml result are compared on many shapes.
+_word = st.sampled_from(["key", "a", "b", "title", "x_y", "nan", "inf", "yes", "on", "null", "k-1"])
+_scalar_text = st.one_of(
+    st.sampled_from(YAML11_SCALARS),
+    st.sampled_from(YAML11_SCALARS).map(lambda s: '"' + s.replace('"', '\\"') + '"'),
+    st.sampled_from(YAML11_SCALARS).map(lambda s: "'" + s.replace("'", "''") + "'"),
+)
+_shaped_line = st.tuples(
+    st.sampled_from([0, 0, 0, 2, 2, 4, 1, 3]),
+    st.sampled_from(["", "", "- ", "- - "]),
+    st.one_of(
+        st.tuples(_word, _scalar_text).map(lambda kv: f"{kv[0]}: {kv[1]}"),
+        _word.map(lambda k: f"{k}:"),
+        _scalar_text,
+    ),
+).map(lambda parts: " " * parts[0] + parts[1] + parts[2])
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_shaped_line, min_size=1, max_size=8))
+def test_shaped_lines(lines: list[str]) -> None:
+    check("\n".join(lines) + "\n")
+
+
 # ------------------------------------------------------------------------- the other speed-ups
 
 _mojibake_free = st.text(
@@ -330,6 +356,7 @@ def test_skipping_ftfy_is_safe(text: str) -> None:
     assert ftfy.fix_encoding(text) == text
 
 
+ODD_TEXTS = ["â€œquotedâ€\x9d", "&amp;lt;", "caf&eacute;", "Ã©t&eacute;"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
 
@@ -350,7 +377,7 @@ def _clean_text_reference(value: str, multiline: bool) -> str:
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.one_of(_mojibake_free, st.text(max_size=40), st.sampled_from(["â€œquotedâ€\x9d", "&amp;lt;", "caf&eacute;", "Ã©t&eacute;"])),  # fmt: skip
+    st.one_of(_mojibake_free, st.text(max_size=40), st.sampled_from(ODD_TEXTS)),
     st.booleans(),
 )
 def test_clean_text_unchanged(value: str, multiline: bool) -> None:

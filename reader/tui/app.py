@@ -50,6 +50,8 @@ VIEW_LABELS = {
     "all": "All",
 }
 LINK_MAX_AGE = timedelta(hours=24)
+DETAIL_SETTLE = 0.08
+"""Seconds without cursor movement before the detail pane catches up with a held key."""
 
 
 def in_view(view: str, state: TriageState) -> bool:
@@ -117,6 +119,9 @@ class ReaderApp(App[int]):
         self._shown: list[int] = []
         self._loaded = False
         self._checking_ids: set[str] = set()
+        self._auto_check_timer: Any = None
+        self._detail_timer: Any = None
+        self._pending_detail: str | None = None
         self.opened_urls: list[str] = []
         """Every URL handed to the browser in this session (newest last)."""
         self.set_reactive(ReaderApp.sort_key, sort_key if sort_key in SORT_KEYS else "date")
@@ -354,7 +359,22 @@ class ReaderApp(App[int]):
 
     @on(ArticleList.Highlighted)
     def _highlighted(self, event: ArticleList.Highlighted) -> None:
-        self._show_detail(event.article_id)
+        # Leading and trailing edge: a single key shows the article at once; while a key is
+        # held (auto-repeat), only the list moves and the detail catches up when it stops.
+        # The detail pane costs ~30 ms a change (layout and repaint); the list ~7 ms a key.
+        self._pending_detail = event.article_id
+        if self._detail_timer is None:
+            # After the list's repaint: the cursor shows at once, the detail a frame later.
+            self.call_after_refresh(self._show_detail, event.article_id)
+            self._detail_timer = self.set_timer(DETAIL_SETTLE, self._detail_settled)
+        else:
+            self._detail_timer.reset()
+
+    def _detail_settled(self) -> None:
+        self._detail_timer = None
+        shown = self.detail.article
+        if (shown.id if shown else None) != self._pending_detail:
+            self._show_detail(self._pending_detail)
 
     def _show_detail(self, article_id: str | None) -> None:
         article = self._article(article_id)
@@ -364,8 +384,14 @@ class ReaderApp(App[int]):
             links=self.link_results,
             related_lookup=self._related_target,
         )
+        if self._auto_check_timer is not None:
+            self._auto_check_timer.stop()
+            self._auto_check_timer = None
         if article is not None and self.auto_check_links and self._stale_links(article):
-            self._check_in_background([article], recheck=False, announce=False)
+            # Only once the cursor rests: holding `j` must not start a check per article.
+            self._auto_check_timer = self.set_timer(
+                0.4, lambda: self._check_in_background([article], recheck=False, announce=False)
+            )
 
     def _article(self, article_id: str | None) -> Article | None:
         if article_id is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -35,6 +36,14 @@ def _local(moment: datetime) -> str:
 
 class ArticleDetail(VerticalScroll, can_focus=True):
     """Shows one article; the app sets it with :meth:`show` when the cursor moves."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"article-detail--title"}
+    DEFAULT_CSS = """
+    ArticleDetail > .article-detail--title {
+        color: $text-accent;
+        text-style: bold;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "scroll_down", "Scroll down", show=False),
@@ -61,17 +70,19 @@ class ArticleDetail(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.article: Article | None = None
+        self._state: TriageState = UNTOUCHED
+        self._links: Mapping[str, LinkResult] = {}
+        self._body_text: str | None = None
         self._related_ids: list[str | None] = []
+        self._related_key: tuple[object, ...] | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-title")
-        yield Static(id="detail-meta")
-        yield Static(id="detail-topics")
-        yield Static(id="detail-excerpt")
+        # Few widgets, each updated only when its content changes: every update costs a layout
+        # and a repaint, and the pane changes on every cursor key.
+        yield Static(id="detail-head")
         yield Markdown(id="detail-body")
         yield Static(id="detail-links")
-        yield Static(id="detail-images")
         yield Static(Text("Related", style="bold"), id="detail-related-label")
         yield OptionList(id="detail-related")
 
@@ -91,36 +102,33 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         """Show `article` (None: an empty pane with a hint)."""
         same = article is not None and article is self.article
         self.article = article
-        title = self.query_one("#detail-title", Static)
+        self._state = state
+        self._links = links or {}
+        head = self.query_one("#detail-head", Static)
         if article is None:
-            title.update(Text("No article selected", style="dim"))
-            for widget_id in ("#detail-meta", "#detail-topics", "#detail-excerpt"):
-                self.query_one(widget_id, Static).update("")
+            head.update(Text("No article selected", style="dim"))
             self._set_body("")
             self.query_one("#detail-links", Static).update("")
-            self.query_one("#detail-images", Static).update("")
-            self._set_related([], related_lookup)
+            self._set_related((), related_lookup)
             return
-        title.update(Text(sanitize(article.title), style="bold"))
-        self.query_one("#detail-meta", Static).update(self._meta(article, state))
-        self.query_one("#detail-topics", Static).update(self._topics(article, state))
-        excerpt = self.query_one("#detail-excerpt", Static)
-        excerpt.update(Text(sanitize(article.excerpt), style="italic"))
-        excerpt.display = bool(article.excerpt)
+        head.update(self._head(article, state))
         if not same:
             self._set_body(article.body)
             self._set_related(article.related, related_lookup)
             self.scroll_home(animate=False)
-        self.show_links(links or {})
-        self.query_one("#detail-images", Static).update(self._images(article))
+        self.show_links(self._links)
 
     def show_links(self, links: Mapping[str, LinkResult]) -> None:
         """Refresh the link lines with new check results."""
+        self._links = links
         article = self.article
         widget = self.query_one("#detail-links", Static)
         if article is None:
             widget.update("")
             return
+        widget.update(Group(self._link_lines(article, links), self._images(article)))
+
+    def _link_lines(self, article: Article, links: Mapping[str, LinkResult]) -> Text:
         text = Text()
         text.append("Links\n", style="bold")
         items = article.urls.items()
@@ -137,12 +145,29 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             text.append(f"  {kind.label:<8} ", style="bold")
             text.append(f"{status:<10} ", style=style)
             text.append(sanitize(url), style="underline" if result is None else "")
-        widget.update(text)
+        return text
 
     def update_state(self, state: TriageState) -> None:
+        self._state = state
         if self.article is not None:
-            self.query_one("#detail-meta", Static).update(self._meta(self.article, state))
-            self.query_one("#detail-topics", Static).update(self._topics(self.article, state))
+            self.query_one("#detail-head", Static).update(self._head(self.article, state))
+
+    def _head(self, article: Article, state: TriageState) -> Group:
+        parts: list[Text] = [
+            Text(
+                sanitize(article.title),
+                style=self.get_component_rich_style("article-detail--title", partial=True),
+            ),
+            Text(),
+            self._meta(article, state),
+        ]
+        topics = self._topics(article, state)
+        if topics:
+            parts += [Text(), topics]
+        if article.excerpt:
+            parts += [Text(), Text(sanitize(article.excerpt), style="italic")]
+        parts.append(Text())
+        return Group(*parts)
 
     # ------------------------------------------------------------------ pieces
 
@@ -191,7 +216,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         if not article.images:
             return Text()
         text = Text()
-        text.append("Images\n", style="bold")
+        text.append("\n\nImages\n", style="bold")
         for number, image in enumerate(article.images):
             if number:
                 text.append("\n")
@@ -203,15 +228,23 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         return text
 
     def _set_body(self, body: str) -> None:
+        text = sanitize(body, keep_newlines=True) if body.strip() else ""
+        if text == self._body_text:
+            return
+        self._body_text = text
         markdown = self.query_one("#detail-body", Markdown)
-        markdown.display = bool(body.strip())
-        markdown.update(sanitize(body, keep_newlines=True) if body else "")
+        markdown.display = bool(text)
+        markdown.update(text)
 
     def _set_related(
         self,
         related: tuple[RelatedArticle, ...] | list[RelatedArticle],
         lookup: RelatedLookup | None,
     ) -> None:
+        key = (tuple(related), lookup is None)
+        if key == self._related_key:
+            return
+        self._related_key = key
         options = self.query_one("#detail-related", OptionList)
         label = self.query_one("#detail-related-label", Static)
         options.clear_options()
