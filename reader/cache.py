@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.frontmatter import quiet_native_errors
-from reader.loader import _dedupe_ids, iter_article_files, load_file
+from reader.loader import _dedupe_ids, iter_article_files, load_file, slim_article
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
 from reader.paths import default_cache_dir
 
@@ -82,11 +82,13 @@ def load_collection_cached(
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    slim: bool = False,
 ) -> Collection:
     """Like :func:`reader.loader.load_collection`, the same result, but through the parse cache.
 
     `workers`: processes for parsing when many files changed (None: one per CPU, at most 4;
-    1: parse in this process only).
+    1: parse in this process only). `slim`: articles without body, related and extra fields
+    (see :func:`reader.loader.slim_article`), for the app: faster to build, half the memory.
     """
     if isinstance(roots, (str, os.PathLike)):
         roots = [roots]
@@ -100,7 +102,7 @@ def load_collection_cached(
             if not os.path.exists(root_str):
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
-            for article, file_problems in _load_root(root_str, cache_dir, workers):
+            for article, file_problems in _load_root(root_str, cache_dir, workers, slim):
                 if article is not None:
                     articles.append(article)
                 problems.extend(file_problems)
@@ -130,11 +132,11 @@ def clear_cache(*, cache_dir: Path | None = None) -> int:
 
 
 def _load_root(
-    root: str, cache_dir: Path | None, workers: int | None
+    root: str, cache_dir: Path | None, workers: int | None, slim: bool = False
 ) -> Iterator[tuple[Article | None, list[Problem]]]:
     cache_file = cache_file_for(root, cache_dir=cache_dir)
     old_entries, providers = _read_cache(cache_file)
-    decoder = _Decoder(providers)
+    decoder = _Decoder(providers, slim=slim)
     files = list(iter_article_files(root))
     now_ns = time.time_ns()
 
@@ -161,7 +163,8 @@ def _load_root(
     if to_parse:
         parsed = _parse_files([files[i] for i in to_parse], workers)
         for index, (article, file_problems) in zip(to_parse, parsed, strict=True):
-            results[index] = (article, file_problems)
+            kept = slim_article(article) if slim and article is not None else article
+            results[index] = (kept, file_problems)
             key = stats[index]
             if key is None or now_ns - key[1] < RACY_WINDOW_NS:
                 continue  # unreadable, or too fresh to trust its mtime
@@ -338,8 +341,12 @@ def _urls(urls: Urls) -> tuple[str | None, ...]:
 class _Decoder:
     """Records -> articles (providers shared)."""
 
-    def __init__(self, providers: list[tuple[str, str, str | None]]) -> None:
+    def __init__(self, providers: list[tuple[str, str, str | None]], *, slim: bool = False) -> None:
         self.providers = [Provider(*p) for p in providers]
+        self.slim = slim
+        # Equal small values shared by every article that has them (topics, category, type):
+        # a large collection repeats a few dozen of them a hundred thousand times.
+        self._shared: dict[Any, Any] = {}
 
     def entry(self, entry: Entry, path: str) -> tuple[Article | None, list[Problem]]:
         record = entry[2]
@@ -370,6 +377,36 @@ class _Decoder:
             extra,
             pickled,
         ) = record
+        shared = self._shared
+        topics = shared.setdefault(topics, topics)
+        category = shared.setdefault(category, category)
+        type_ = shared.setdefault(type_, type_)
+        if self.slim:
+            return (
+                Article(
+                    id_,
+                    path,
+                    title,
+                    excerpt,
+                    "",
+                    None if published is None else _EPOCH + published * _MICROSECOND,
+                    category,
+                    type_,
+                    quality,
+                    heat,
+                    published_flag,
+                    providers[provider],
+                    topics,
+                    Urls(*urls),
+                    tuple([Image(*image) for image in images]) if images else (),
+                    (),
+                    {},
+                    True,
+                    bool(body) and not body.isspace(),
+                    len(related),
+                ),
+                problems,
+            )
         article = Article(
             id_,
             path,

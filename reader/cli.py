@@ -202,18 +202,23 @@ def resolve_paths(paths: Sequence[str] | None) -> list[str]:
     return list(paths)
 
 
-def load(paths: Sequence[str] | None, *, use_cache: bool = True) -> Collection:
-    from reader.loader import load_collection
+def load(paths: Sequence[str] | None, *, use_cache: bool = True, slim: bool = False) -> Collection:
+    """Load the collection, through the parse cache unless told not to.
+
+    `slim`: keep articles without body, related and extra fields (the app reads them back from
+    the file when it shows one), to hold 100,000 articles in a few hundred MB.
+    """
+    from reader.loader import load_collection, slim_article
 
     roots = resolve_paths(paths)
     if use_cache:
-        try:
-            from reader.cache import load_collection_cached
-        except ImportError:
-            pass
-        else:
-            return load_collection_cached(roots)
-    return load_collection(roots)
+        from reader.cache import load_collection_cached
+
+        return load_collection_cached(roots, slim=slim)
+    collection = load_collection(roots)
+    if slim:
+        collection.articles = [slim_article(article) for article in collection.articles]
+    return collection
 
 
 def open_store(state: str | None) -> Any:

@@ -13,6 +13,7 @@ import html
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -513,8 +514,6 @@ def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]
 
 def _dedupe_ids(articles: list[Article]) -> list[Article]:
     """Two files with the same id both load; the later ones get `-2`, `-3`, ... appended."""
-    from dataclasses import replace
-
     seen: dict[str, int] = {}
     result: list[Article] = []
     for article in articles:
@@ -529,6 +528,35 @@ def _dedupe_ids(articles: list[Article]) -> list[Article]:
             article = replace(article, id=new_id)
         result.append(article)
     return result
+
+
+def slim_article(article: Article) -> Article:
+    """The copy of an article the app keeps in memory: no body, related articles or extra fields
+    (about half the memory of a full article), but what the list, search and links need."""
+    if article.slim:
+        return article
+    return replace(
+        article,
+        body="",
+        related=(),
+        extra={},
+        slim=True,
+        slim_body=article.has_body,
+        slim_related=len(article.related),
+    )
+
+
+def complete_article(article: Article) -> Article:
+    """The full article behind a slim one, read again from its file (the id is kept).
+
+    When the file changed so that it no longer parses, the slim article comes back as it is.
+    """
+    if not article.slim:
+        return article
+    full, _ = load_file(article.path, os.path.basename(article.path))
+    if full is None:
+        return article
+    return replace(full, id=article.id)
 
 
 def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Collection:

@@ -113,6 +113,20 @@ class Article:
     images: tuple[Image, ...] = ()
     related: tuple[RelatedArticle, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    slim: bool = False
+    """True for the copy kept in memory by the app: `body`, `related` and `extra` were left out
+    (a large collection would not fit otherwise); `slim_body` and `slim_related` still say what
+    the file holds, and `reader.loader.complete_article()` reads the rest back."""
+    slim_body: bool = False
+    slim_related: int = 0
+
+    @property
+    def has_body(self) -> bool:
+        return self.slim_body if self.slim else bool(self.body.strip())
+
+    @property
+    def related_count(self) -> int:
+        return self.slim_related if self.slim else len(self.related)
 
 
 Severity = Literal["error", "warning"]

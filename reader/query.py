@@ -597,8 +597,8 @@ def _match_node(node: Node, a: Article, state: TriageState, link: str, now: date
                 "original": bool(a.urls.original),
                 "amp": bool(a.urls.amp or a.urls.cdn_amp),
                 "image": bool(a.images),
-                "related": bool(a.related),
-                "body": bool(a.body.strip()),
+                "related": a.related_count > 0,
+                "body": a.has_body,
             }[node.value]
         return link == node.value
     if isinstance(node, Compare):
@@ -685,9 +685,9 @@ class QueryIndex:
                 has_amp.append(i)
             if a.images:
                 has_image.append(i)
-            if a.related:
+            if a.related_count:
                 has_related.append(i)
-            if a.body and not a.body.isspace():
+            if a.has_body:
                 has_body.append(i)
             quality.append(_MISSING if a.quality is None else a.quality)
             heat.append(_MISSING if a.heat is None else a.heat)

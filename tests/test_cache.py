@@ -220,3 +220,15 @@ def test_process_pool_gives_the_same_result(
     monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
     collection = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
     same_as_loader(collection, [str(real_feed)])
+
+
+def test_slim_cached_load_equals_slimmed_full_load(tmp_path: Path) -> None:
+    from reader.loader import slim_article
+
+    root = Path(__file__).resolve().parent.parent / "sample_feed"
+    expected = [slim_article(a) for a in load_collection([root]).articles]
+    cold = load_collection_cached([str(root)], cache_dir=tmp_path, slim=True)
+    warm = load_collection_cached([str(root)], cache_dir=tmp_path, slim=True)
+    assert cold.articles == expected
+    assert warm.articles == expected
+    assert all(a.slim for a in warm.articles)

@@ -450,3 +450,44 @@ def test_sample_feed_is_rich(sample_feed):
     assert any(a.urls.website for a in articles)
     assert any(a.body for a in articles)
     assert len({a.published.year for a in articles if a.published}) >= 4
+
+
+# ------------------------------------------------------------------ slim articles (the app's copy)
+
+
+def test_slim_article_keeps_what_list_and_search_need_and_completes(sample_feed):
+    from reader.loader import complete_article, slim_article
+    from reader.query import QueryContext, QueryIndex, parse_query
+
+    full = load_collection([sample_feed]).articles
+    slim = [slim_article(a) for a in full]
+    with_related = next(i for i, a in enumerate(full) if a.related)
+    with_body = next(i for i, a in enumerate(full) if a.body.strip())
+    assert slim[with_related].related == () and slim[with_related].related_count > 0
+    assert slim[with_body].body == "" and slim[with_body].has_body
+    assert all(s.extra == {} for s in slim)
+    for a, s in zip(full, slim, strict=True):
+        assert (a.id, a.title, a.published, a.urls, a.topics) == (
+            s.id,
+            s.title,
+            s.published,
+            s.urls,
+            s.topics,
+        )
+    for text in ("has:related", "has:body", "-has:body topic:AI", "has:image"):
+        query = parse_query(text)
+        context = QueryContext()
+        assert QueryIndex(full).select(query, context) == QueryIndex(slim).select(query, context)
+    again = complete_article(slim[with_related])
+    assert again == full[with_related] and not again.slim
+    assert again.extra == full[with_related].extra
+
+
+def test_complete_article_survives_a_broken_file(tmp_path):
+    from reader.loader import complete_article, slim_article
+
+    path = tmp_path / "a.md"
+    path.write_text(article_text())
+    slim = slim_article(load_collection([tmp_path]).articles[0])
+    path.write_text("not an article any more")
+    assert complete_article(slim) is slim

@@ -121,6 +121,7 @@ class ReaderApp(App[int]):
         self._checking_ids: set[str] = set()
         self._auto_check_timer: Any = None
         self._detail_timer: Any = None
+        self._full_cache: dict[str, Article] = {}
         self._pending_detail: str | None = None
         self.opened_urls: list[str] = []
         """Every URL handed to the browser in this session (newest last)."""
@@ -213,7 +214,7 @@ class ReaderApp(App[int]):
         """Parse the collection off the UI thread; the first screen does not wait for it."""
         from reader.cli import load
 
-        collection = load(self.roots, use_cache=self.use_cache)
+        collection = load(self.roots, use_cache=self.use_cache, slim=True)
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._collection_loaded, collection)
 
@@ -252,6 +253,7 @@ class ReaderApp(App[int]):
                 self._related_index.setdefault(canonical_url_key(url), article.id)
             self._related_index.setdefault("title:" + article.title.casefold(), article.id)
         self._query_index = None
+        self._full_cache.clear()
         if self.store is not None:
             self.store.mark_seen([article.id for article in self.articles])
         self.link_summary.clear()
@@ -377,7 +379,7 @@ class ReaderApp(App[int]):
             self._show_detail(self._pending_detail)
 
     def _show_detail(self, article_id: str | None) -> None:
-        article = self._article(article_id)
+        article = self._full_article(self._article(article_id))
         self.detail.show(
             article,
             state=self._state(article_id),
@@ -398,6 +400,20 @@ class ReaderApp(App[int]):
             return None
         index = self._by_id.get(article_id)
         return self.articles[index] if index is not None else None
+
+    def _full_article(self, article: Article | None) -> Article | None:
+        """The complete article (the list keeps slim ones): read from its file, a few cached."""
+        if article is None or not article.slim:
+            return article
+        full = self._full_cache.get(article.id)
+        if full is None or full.path != article.path:
+            from reader.loader import complete_article
+
+            full = complete_article(article)
+            self._full_cache[article.id] = full
+            if len(self._full_cache) > 64:
+                self._full_cache.pop(next(iter(self._full_cache)))
+        return full
 
     def _state(self, article_id: str | None) -> TriageState:
         return self.states.get(article_id, UNTOUCHED) if article_id else UNTOUCHED
