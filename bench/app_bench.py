@@ -26,7 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-async def measure_app(root: str | os.PathLike[str], *, state_dir: str | None = None) -> dict[str, Any]:
+async def measure_app(
+    root: str | os.PathLike[str], *, state_dir: str | None = None
+) -> dict[str, Any]:
     from reader.tui.app import ReaderApp
 
     state_dir = state_dir or tempfile.mkdtemp(prefix="reader-bench-")
@@ -82,7 +84,24 @@ async def measure_app(root: str | os.PathLike[str], *, state_dir: str | None = N
         figures["search_first_keystroke_ms"] = keystrokes[0] * 1000  # builds the index
         figures["search_keystroke_ms_max"] = max(keystrokes[1:]) * 1000
         figures["search_keystroke_ms_median"] = statistics.median(keystrokes[1:]) * 1000
+        await pilot.press("escape")
+        await pilot.pause()
+        figures.update(memory())
         await pilot.press("q")
+    return figures
+
+
+def memory() -> dict[str, float]:
+    """Resident memory now and at its peak (Linux /proc; empty elsewhere)."""
+    figures: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    name = "rss_mb" if line.startswith("VmRSS") else "peak_rss_mb"
+                    figures[name] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return figures
 
 

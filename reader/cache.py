@@ -11,6 +11,10 @@ ignored (and replaced), an unwritable cache folder only costs the next load its 
 atomic (temporary file + `os.replace`). `CACHE_VERSION` is part of the file name and header: bump
 it whenever the model or the record layout changes, and old caches are simply not read.
 
+The file has two parts: what the list and search need for every article, and the rest (body,
+related articles, extra fields). The app loads slim articles and reads only the first part, so a
+warm start of 100,000 articles neither decodes nor holds the rest; the CLI reads both.
+
 Records are tuples of plain values serialised with `marshal` (the fastest stdlib format for them);
 `extra` values that marshal cannot hold (YAML dates, sets) are pickled, field by field. Providers
 are stored once per cache and shared between articles. A checksum guards the payload.
@@ -37,14 +41,22 @@ from pathlib import Path
 from typing import Any
 
 from reader.frontmatter import quiet_native_errors
-from reader.loader import _dedupe_ids, iter_article_files, load_file, slim_article
+from reader.loader import (
+    SLIM_EXTRA,
+    _dedupe_ids,
+    complete_article,
+    iter_article_files,
+    load_file,
+    slim_article,
+)
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
 from reader.paths import default_cache_dir
 
 #: Bump on any change to the model or to the record layout below.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _MAGIC = b"RDRPARSE"
-_HEADER = struct.Struct("<8sIIQ")  # magic, version, crc32 of payload, payload length
+# magic, version, then crc32 and length of each part: the list part, then the detail part.
+_HEADER = struct.Struct("<8sIIQIQ")
 #: A file modified this close to the moment it was parsed may change again within the same
 #: mtime tick without changing size; such entries are not reused (they are parsed next time).
 RACY_WINDOW_NS = 2_000_000_000
@@ -55,10 +67,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NO_PROBLEMS: list[Problem] = []  # shared by every entry without problems: never mutated
 _MICROSECOND = timedelta(microseconds=1)
 
-# An article as a tuple (no path: the path comes from the walk, so a moved root still hits):
-# (id, title, excerpt, body, published_us, category, type, quality, heat, published_flag,
-#  provider_index, topics, urls, images, related, extra, extra_pickled)
+# An article is two tuples (no path: it comes from the walk, so a moved root still hits).
+# What the list and search need, read on every load:
+# (id, title, excerpt, has_body, published_us, category, type, quality, heat, published_flag,
+#  provider_index, topics, urls, images, related_count)
+# and the rest, kept in a second part of the file that a slim (app) load never reads:
+# (body, related, extra, extra_pickled)
 Record = tuple[Any, ...]
+Detail = tuple[Any, ...]
 # A file's entry: (size, mtime_ns, record or None, ((line, message, severity), ...))
 Entry = tuple[int, int, Record | None, tuple[tuple[int | None, str, str], ...]]
 
@@ -135,16 +151,14 @@ def _load_root(
     root: str, cache_dir: Path | None, workers: int | None, slim: bool = False
 ) -> Iterator[tuple[Article | None, list[Problem]]]:
     cache_file = cache_file_for(root, cache_dir=cache_dir)
-    old_entries, providers = _read_cache(cache_file)
+    old_entries, providers, old_details = _read_cache(cache_file, details=not slim)
     decoder = _Decoder(providers, slim=slim)
     files = list(iter_article_files(root))
     now_ns = time.time_ns()
 
-    results: list[tuple[Article | None, list[Problem]] | None] = []
-    new_entries: dict[str, Entry] = {}
-    to_parse: list[int] = []
     stats: list[tuple[int, int] | None] = []
-    for index, (path, relative) in enumerate(files):
+    hits: list[bool] = []
+    for path, relative in files:
         try:
             info = os.stat(path)
             key: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
@@ -152,12 +166,32 @@ def _load_root(
             key = None
         stats.append(key)
         entry = old_entries.get(relative) if key is not None else None
-        if entry is not None and entry[0] == key[0] and entry[1] == key[1]:
-            results.append(decoder.entry(entry, path))
-            new_entries[relative] = entry
+        hits.append(
+            entry is not None and entry[0] == key[0] and entry[1] == key[1]  # type: ignore[index]
+        )
+    to_parse = [index for index, hit in enumerate(hits) if not hit]
+    changed = bool(to_parse) or sum(hits) != len(old_entries)
+    if changed and old_details is None:
+        # The cache is rewritten: the reused entries need their detail part too.
+        old_entries, providers, old_details = _read_cache(cache_file, details=True)
+        decoder = _Decoder(providers, slim=slim)
+    details = old_details or {}
+
+    results: list[tuple[Article | None, list[Problem]] | None] = []
+    new_entries: dict[str, Entry] = {}
+    new_details: dict[str, Detail | None] = {}
+    for index, (path, relative) in enumerate(files):
+        if hits[index]:
+            # Popped: each record is freed as its article is built, so a warm load of 100,000
+            # articles never holds both (unless the cache is rewritten and needs them).
+            entry = old_entries.pop(relative)
+            detail = details.pop(relative, None)
+            results.append(decoder.entry(entry, detail, path))
+            if changed:
+                new_entries[relative] = entry
+                new_details[relative] = detail
         else:
             results.append(None)
-            to_parse.append(index)
 
     encoder = _Encoder(providers)
     if to_parse:
@@ -168,14 +202,13 @@ def _load_root(
             key = stats[index]
             if key is None or now_ns - key[1] < RACY_WINDOW_NS:
                 continue  # unreadable, or too fresh to trust its mtime
-            new_entries[files[index][1]] = (
-                key[0],
-                key[1],
-                *encoder.article(article, file_problems),
-            )
+            record, detail, encoded_problems = encoder.article(article, file_problems)
+            relative = files[index][1]
+            new_entries[relative] = (key[0], key[1], record, encoded_problems)
+            new_details[relative] = detail
 
-    if to_parse or len(new_entries) != len(old_entries):
-        _write_cache(cache_file, root, new_entries, encoder)
+    if changed:
+        _write_cache(cache_file, root, new_entries, new_details, encoder)
     for result in results:
         assert result is not None
         yield result
@@ -249,8 +282,8 @@ def _decode_share(
     providers, entries = marshal.loads(payload)
     decoder = _Decoder(providers)
     return [
-        decoder.entry((0, 0, record, problems), path)
-        for (path, _relative), (record, problems) in zip(files, entries, strict=True)
+        decoder.entry((0, 0, record, problems), detail, path)
+        for (path, _relative), (record, detail, problems) in zip(files, entries, strict=True)
     ]
 
 
@@ -295,17 +328,17 @@ class _Encoder:
 
     def article(
         self, article: Article | None, problems: list[Problem]
-    ) -> tuple[Record | None, tuple[tuple[int | None, str, str], ...]]:
+    ) -> tuple[Record | None, Detail | None, tuple[tuple[int | None, str, str], ...]]:
         encoded_problems = tuple((p.line, p.message, p.severity) for p in problems)
         if article is None:
-            return None, encoded_problems
+            return None, None, encoded_problems
         extra = article.extra
         pickled = not _marshalable(extra)
         record = (
             article.id,
             article.title,
             article.excerpt,
-            article.body,
+            article.has_body,
             _micros(article.published),
             article.category,
             article.type,
@@ -316,6 +349,10 @@ class _Encoder:
             article.topics,
             _urls(article.urls),
             tuple((i.url, i.width, i.height, i.title) for i in article.images),
+            article.related_count,
+        )
+        detail = (
+            article.body,
             tuple(
                 (
                     r.title,
@@ -331,7 +368,7 @@ class _Encoder:
             pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL) if pickled else extra,
             pickled,
         )
-        return record, encoded_problems
+        return record, detail, encoded_problems
 
 
 def _urls(urls: Urls) -> tuple[str | None, ...]:
@@ -348,7 +385,9 @@ class _Decoder:
         # a large collection repeats a few dozen of them a hundred thousand times.
         self._shared: dict[Any, Any] = {}
 
-    def entry(self, entry: Entry, path: str) -> tuple[Article | None, list[Problem]]:
+    def entry(
+        self, entry: Entry, detail: Detail | None, path: str
+    ) -> tuple[Article | None, list[Problem]]:
         record = entry[2]
         problems = (
             [Problem(path, line, message, severity) for line, message, severity in entry[3]]
@@ -362,7 +401,7 @@ class _Decoder:
             id_,
             title,
             excerpt,
-            body,
+            has_body,
             published,
             category,
             type_,
@@ -373,47 +412,48 @@ class _Decoder:
             topics,
             urls,
             images,
-            related,
-            extra,
-            pickled,
+            related_count,
         ) = record
         shared = self._shared
         topics = shared.setdefault(topics, topics)
         category = shared.setdefault(category, category)
         type_ = shared.setdefault(type_, type_)
-        if self.slim:
-            return (
-                Article(
-                    id_,
-                    path,
-                    title,
-                    excerpt,
-                    "",
-                    None if published is None else _EPOCH + published * _MICROSECOND,
-                    category,
-                    type_,
-                    quality,
-                    heat,
-                    published_flag,
-                    providers[provider],
-                    topics,
-                    Urls(*urls),
-                    tuple([Image(*image) for image in images]) if images else (),
-                    (),
-                    {},
-                    True,
-                    bool(body) and not body.isspace(),
-                    len(related),
-                ),
-                problems,
+        published_at = None if published is None else _EPOCH + published * _MICROSECOND
+        if self.slim or detail is None:
+            article = Article(
+                id_,
+                path,
+                title,
+                excerpt,
+                "",
+                published_at,
+                category,
+                type_,
+                quality,
+                heat,
+                published_flag,
+                providers[provider],
+                topics,
+                Urls(*urls),
+                (),
+                (),
+                SLIM_EXTRA,
+                True,
+                has_body,
+                related_count,
+                len(images),
             )
+            if detail is None and not self.slim:
+                article = complete_article(article)
+            return article, problems
+        body, related, extra, pickled = detail
         article = Article(
             id_,
             path,
             title,
             excerpt,
             body,
-            None if published is None else _EPOCH + published * _MICROSECOND,
+            published_at,
             category,
             type_,
             quality,
@@ -448,39 +488,69 @@ class _Decoder:
 # The file
 
 
-def _read_cache(path: Path) -> tuple[dict[str, Entry], list[tuple[str, str, str | None]]]:
-    """The entries and provider table of a cache file; empty when missing, foreign or corrupt."""
+def _read_cache(
+    path: Path, *, details: bool
+) -> tuple[dict[str, Entry], list[tuple[str, str, str | None]], dict[str, Detail | None] | None]:
+    """Entries and provider table of a cache file (and the detail part when asked for); empty
+    when missing, foreign or corrupt. A slim load reads only the first part of the file."""
+    empty: tuple[dict[str, Entry], list[tuple[str, str, str | None]], None] = ({}, [], None)
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
-        magic, version, checksum, length = _HEADER.unpack_from(data)
-        payload = memoryview(data)[_HEADER.size :]
-        if magic != _MAGIC or version != CACHE_VERSION or len(payload) != length:
-            return {}, []
-        if zlib.crc32(payload) != checksum:
-            return {}, []
-        _root, providers, relatives, entries = marshal.loads(payload)
+            header = handle.read(_HEADER.size)
+            magic, version, crc_list, length_list, crc_detail, length_detail = _HEADER.unpack(
+                header
+            )
+            if magic != _MAGIC or version != CACHE_VERSION:
+                return empty
+            list_part = handle.read(length_list)
+            detail_part = handle.read(length_detail) if details else None
+        if len(list_part) != length_list or zlib.crc32(list_part) != crc_list:
+            return empty
+        _root, providers, relatives, entries = marshal.loads(list_part)
         if len(relatives) != len(entries):
-            return {}, []
-        return dict(zip(relatives, entries, strict=True)), providers
+            return empty
+        detail_map: dict[str, Detail | None] | None = None
+        if detail_part is not None:
+            if len(detail_part) != length_detail or zlib.crc32(detail_part) != crc_detail:
+                return empty
+            detail_list = marshal.loads(detail_part)
+            if len(detail_list) != len(relatives):
+                return empty
+            detail_map = dict(zip(relatives, detail_list, strict=True))
+        return dict(zip(relatives, entries, strict=True)), providers, detail_map
     except Exception:
-        return {}, []
+        return empty
 
 
-def _write_cache(path: Path, root: str, entries: dict[str, Entry], encoder: _Encoder) -> None:
+def _write_cache(
+    path: Path,
+    root: str,
+    entries: dict[str, Entry],
+    details: dict[str, Detail | None],
+    encoder: _Encoder,
+) -> None:
     """Write atomically; failures (read-only folder, full disk) are ignored."""
-    providers = encoder.providers
-    payload = marshal.dumps(
-        (os.path.realpath(root), providers, list(entries), list(entries.values()))
+    relatives = list(entries)
+    list_part = marshal.dumps(
+        (os.path.realpath(root), encoder.providers, relatives, list(entries.values()))
     )
-    header = _HEADER.pack(_MAGIC, CACHE_VERSION, zlib.crc32(payload), len(payload))
+    detail_part = marshal.dumps([details.get(relative) for relative in relatives])
+    header = _HEADER.pack(
+        _MAGIC,
+        CACHE_VERSION,
+        zlib.crc32(list_part),
+        len(list_part),
+        zlib.crc32(detail_part),
+        len(detail_part),
+    )
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(header)
-            handle.write(payload)
+            handle.write(list_part)
+            handle.write(detail_part)
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError:

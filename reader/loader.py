@@ -530,6 +530,10 @@ def _dedupe_ids(articles: list[Article]) -> list[Article]:
     return result
 
 
+SLIM_EXTRA: dict[str, Any] = {}
+"""The one (never mutated) empty `extra` of every slim article: 64 bytes each add up."""
+
+
 def slim_article(article: Article) -> Article:
     """The copy of an article the app keeps in memory: no body, related articles or extra fields
     (about half the memory of a full article), but what the list, search and links need."""
@@ -538,11 +542,13 @@ def slim_article(article: Article) -> Article:
     return replace(
         article,
         body="",
+        images=(),
         related=(),
-        extra={},
+        extra=SLIM_EXTRA,
         slim=True,
         slim_body=article.has_body,
         slim_related=len(article.related),
+        slim_images=len(article.images),
     )
 
 

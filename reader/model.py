@@ -114,11 +114,13 @@ class Article:
     related: tuple[RelatedArticle, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     slim: bool = False
-    """True for the copy kept in memory by the app: `body`, `related` and `extra` were left out
-    (a large collection would not fit otherwise); `slim_body` and `slim_related` still say what
-    the file holds, and `reader.loader.complete_article()` reads the rest back."""
+    """True for the copy kept in memory by the app: `body`, `images`, `related` and `extra` were
+    left out (100,000 articles would not fit in a few hundred MB otherwise); `slim_body`,
+    `slim_images` and `slim_related` still say what the file holds, and
+    `reader.loader.complete_article()` reads the rest back."""
     slim_body: bool = False
     slim_related: int = 0
+    slim_images: int = 0
 
     @property
     def has_body(self) -> bool:
@@ -127,6 +129,10 @@ class Article:
     @property
     def related_count(self) -> int:
         return self.slim_related if self.slim else len(self.related)
+
+    @property
+    def image_count(self) -> int:
+        return self.slim_images if self.slim else len(self.images)
 
 
 Severity = Literal["error", "warning"]

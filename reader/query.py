@@ -596,7 +596,7 @@ def _match_node(node: Node, a: Article, state: TriageState, link: str, now: date
             return {
                 "original": bool(a.urls.original),
                 "amp": bool(a.urls.amp or a.urls.cdn_amp),
-                "image": bool(a.images),
+                "image": a.image_count > 0,
                 "related": a.related_count > 0,
                 "body": a.has_body,
             }[node.value]
@@ -657,14 +657,26 @@ class QueryIndex:
         has_original, has_amp, has_image, has_related, has_body = self._has.values()
         epoch = _EPOCH
         micro = timedelta(microseconds=1)
+        # Articles share providers and topic lists: one folded copy of each, not one per article
+        # (at 100,000 articles that is some 30 MB).
+        provider_keys: dict[tuple[str, str], str] = {}
+        topic_sets: dict[tuple[str, ...], frozenset[str]] = {}
         for i, a in enumerate(articles):
             provider = a.provider
-            topics = frozenset([fold_short(t) for t in a.topics])
+            topics = topic_sets.get(a.topics)
+            if topics is None:
+                topics = topic_sets[a.topics] = frozenset([fold_short(t) for t in a.topics])
             self.ids.append(a.id)
             fields = [fold(a.title), fold(a.excerpt), fold_short(provider.name)]
             fields.extend([fold_short(t) for t in a.topics])
             self._text.append(_SEP.join(fields))
-            self._provider.append(fold_short(provider.name) + _SEP + fold_short(provider.domain))
+            provider_pair = (provider.name, provider.domain)
+            provider_key = provider_keys.get(provider_pair)
+            if provider_key is None:
+                provider_key = provider_keys[provider_pair] = (
+                    fold_short(provider.name) + _SEP + fold_short(provider.domain)
+                )
+            self._provider.append(provider_key)
             self._topics.append(topics)
             for topic in topics:
                 rows = by_topic.get(topic)
@@ -683,7 +695,7 @@ class QueryIndex:
                 has_original.append(i)
             if urls.amp or urls.cdn_amp:
                 has_amp.append(i)
-            if a.images:
+            if a.image_count:
                 has_image.append(i)
             if a.related_count:
                 has_related.append(i)

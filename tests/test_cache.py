@@ -104,7 +104,9 @@ def test_removed_and_new_files(feed: Path, cache_dir: Path) -> None:
     assert "Beta" not in titles(warm)
     assert "Delta" in titles(warm)
     same_as_loader(warm, [str(feed)])
-    entries, _providers = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir))
+    entries, _providers, _details = cache._read_cache(
+        cache_file_for(feed, cache_dir=cache_dir), details=True
+    )
     assert sorted(entries) == ["a.md", "broken.md", "new/d.md", "sub/c.md"]
 
 
@@ -126,7 +128,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(feed: Path, cache_dir: Path, damag
     collection = load_collection_cached([str(feed)], cache_dir=cache_dir)
     assert "Omega" in titles(collection)  # nothing was taken from the damaged cache
     same_as_loader(collection, [str(feed)])
-    entries, _ = cache._read_cache(path)
+    entries, _, _ = cache._read_cache(path, details=True)
     assert len(entries) == 4  # rewritten, readable again
 
 
@@ -150,7 +152,7 @@ def test_version_bump_ignores_old_caches(
     assert "Omega" in titles(load_collection_cached([str(feed)], cache_dir=cache_dir))
     # A file carrying the new name but the old header is refused too.
     new_file.write_bytes(old_file.read_bytes())
-    assert cache._read_cache(new_file) == ({}, [])
+    assert cache._read_cache(new_file, details=True) == ({}, [], None)
     assert clear_cache(cache_dir=cache_dir) == 2
 
 
@@ -158,7 +160,7 @@ def test_fresh_files_are_not_trusted(feed: Path, cache_dir: Path) -> None:
     now = time.time_ns()
     write(feed / "fresh.md", article_text("Fresh"), mtime_ns=now)
     load_collection_cached([str(feed)], cache_dir=cache_dir)
-    entries, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir))
+    entries, _, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert "fresh.md" not in entries  # within the racy window: parsed again next time
     assert "a.md" in entries
 
@@ -232,3 +234,24 @@ def test_slim_cached_load_equals_slimmed_full_load(tmp_path: Path) -> None:
     assert cold.articles == expected
     assert warm.articles == expected
     assert all(a.slim for a in warm.articles)
+
+
+def test_slim_rewrite_keeps_the_detail_part_for_full_loads(tmp_path: Path) -> None:
+    """A slim load that rewrites the cache (one file changed) must keep every detail record."""
+    import shutil
+
+    feed = tmp_path / "feed"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_feed", feed)
+    old = time.time() - 60
+    for path in feed.rglob("*.md"):
+        os.utime(path, (old, old))
+    cache_dir = tmp_path / "cache"
+    load_collection_cached([str(feed)], cache_dir=cache_dir)  # fills both parts
+    changed = next(feed.glob("*.md"))
+    changed.write_text(changed.read_text().replace("title:", "title: ", 1))
+    os.utime(changed, (old + 1, old + 1))
+    slim = load_collection_cached([str(feed)], cache_dir=cache_dir, slim=True)
+    assert all(a.slim for a in slim.articles)
+    full = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert full.articles == load_collection([str(feed)]).articles
+    assert any(a.related for a in full.articles) and not any(a.slim for a in full.articles)

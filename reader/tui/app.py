@@ -193,11 +193,20 @@ class ReaderApp(App[int]):
             )
         if self.store.notice:
             self.notify(self.store.notice, title="State file", severity="warning", timeout=15)
-        self.states = self.store.states()
+        self.states = self._touched(self.store.states())
         self.link_results = self.store.link_results(None, max_age=None)
         theme = self.store.get_setting("theme")
         if theme and theme in self.available_themes:
             self.theme = theme
+
+    @staticmethod
+    def _touched(states: dict[str, TriageState]) -> dict[str, TriageState]:
+        """Only articles the user did something with: the rest are untouched (unread)."""
+        return {
+            article_id: state
+            for article_id, state in states.items()
+            if state.read or state.starred or state.archived or state.tags
+        }
 
     def _remember_theme(self, theme: Any) -> None:
         if self.store is not None:
@@ -918,7 +927,7 @@ class ReaderApp(App[int]):
 
     def action_reload(self) -> None:
         if self.store is not None:
-            self.states = self.store.states()
+            self.states = self._touched(self.store.states())
         self.load_collection()
 
     def _poll_external_changes(self) -> None:
@@ -926,7 +935,7 @@ class ReaderApp(App[int]):
         if self.store is None or not self._loaded:
             return
         if self.store.has_external_changes():
-            self.states = self.store.states()
+            self.states = self._touched(self.store.states())
             self._refresh_view()
             self._after_state_change([])
 
