@@ -108,8 +108,14 @@ def memory() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dir")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     figures = asyncio.run(measure_app(args.dir))
+    if args.json:
+        import json
+
+        print(json.dumps(figures))
+        return 0
     for key, value in figures.items():
         print(f"{key:32} {value:.3f}" if isinstance(value, float) else f"{key:32} {value}")
     return 0

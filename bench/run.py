@@ -66,8 +66,9 @@ def _peer(paths: list[str]) -> float:
     return seconds
 
 
-def _child_load(root: Path, cache_dir: Path, mode: str) -> dict[str, float]:
-    """Load in a fresh process (so RSS is per collection): mode `warm` or `cold`."""
+def _child_load(root: Path, cache_dir: Path, mode: str, *, slim: bool = False) -> dict[str, float]:
+    """Load in a fresh process (so RSS is per collection): mode `warm` or `cold`; `slim`: the
+    articles the app keeps (body, images, related and extra left in the files)."""
     # VmHWM (peak RSS of this process image) rather than ru_maxrss: on Linux ru_maxrss survives
     # exec, so a child forked from this big benchmark process would report the parent's size.
     code = (
@@ -82,14 +83,15 @@ def _child_load(root: Path, cache_dir: Path, mode: str) -> dict[str, float]:
         "from reader.cache import load_collection_cached\n"
         "before = peak()\n"
         "start = time.perf_counter()\n"
-        "c = load_collection_cached([sys.argv[1]], cache_dir=Path(sys.argv[2]))\n"
+        "c = load_collection_cached([sys.argv[1]], cache_dir=Path(sys.argv[2]),\n"
+        "                           slim=sys.argv[3] == 'slim')\n"
         "seconds = time.perf_counter() - start\n"
         "print(json.dumps({'seconds': seconds, 'articles': len(c.articles),\n"
         "                  'rss_mb': peak(), 'base_mb': before}))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent))
     output = subprocess.run(
-        [sys.executable, "-c", code, str(root), str(cache_dir)],
+        [sys.executable, "-c", code, str(root), str(cache_dir), "slim" if slim else "full"],
         check=True,
         capture_output=True,
         text=True,
@@ -137,7 +139,9 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
             )
         )
         warm_runs = [
-            _timed(lambda: load_collection_cached([str(root)], cache_dir=Path(cache_dir)))[0]
+            _timed(
+                lambda: load_collection_cached([str(root)], cache_dir=Path(cache_dir), slim=True)
+            )[0]
             for _ in range(repeat)
         ]
         warm_s = statistics.median(warm_runs)
@@ -146,7 +150,20 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
                 "warm load (cache, nothing changed)",
                 f"{warm_s:.3f} s",
                 "",
-                f"median of {repeat}: walk + stat every file + read cache + build Articles",
+                f"median of {repeat}: walk + stat every file + read the cache's list part + "
+                "build the articles the app keeps (slim: body, images, related read when shown)",
+            )
+        )
+        full_runs = [
+            _timed(lambda: load_collection_cached([str(root)], cache_dir=Path(cache_dir)))[0]
+            for _ in range(repeat)
+        ]
+        rows.append(
+            (
+                "warm load, full articles",
+                f"{statistics.median(full_runs):.3f} s",
+                "",
+                f"median of {repeat}: the same with every field (what `reader list` uses)",
             )
         )
         cold_best = min(cold_s, cold_cached_s)
@@ -168,14 +185,14 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
                 )
             )
         try:
-            child = _child_load(root, Path(cache_dir), "warm")
+            child = _child_load(root, Path(cache_dir), "warm", slim=True)
             rows.append(
                 (
                     f"RSS after a warm load of {child['articles']:,}",
                     f"{child['rss_mb']:.0f} MB",
                     "",
-                    f"fresh process, peak RSS (VmHWM; interpreter + imports alone: "
-                    f"{child['base_mb']:.0f} MB); warm load there {child['seconds']:.2f} s",
+                    f"fresh process, slim warm load, peak RSS (VmHWM; interpreter + imports "
+                    f"alone: {child['base_mb']:.0f} MB); warm load there {child['seconds']:.2f} s",
                 )
             )
         except (subprocess.CalledProcessError, ValueError, KeyError) as exc:
@@ -184,37 +201,95 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
     return rows
 
 
+def _child_app(root: Path, cache_dir: Path) -> dict[str, float]:
+    """The whole app (bench/app_bench.py) in a fresh process on a warm cache."""
+    env = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent), READER_CACHE_DIR=str(cache_dir))
+    output = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "app_bench.py"), str(root), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def app_rows(root: Path, n: int) -> list[Row]:
+    """First screen, key, sort and search in the real app (Pilot, headless), warm cache."""
+    with tempfile.TemporaryDirectory(prefix="reader-cache-") as cache_dir:
+        _child_load(root, Path(cache_dir), "cold", slim=True)  # fill the cache
+        app = _child_app(root, Path(cache_dir))
+    where = f"app_bench, {n:,} articles"
+    return [
+        (
+            "app: first screen (warm cache)",
+            f"{app['first_screen_s']:.2f} s",
+            f"<= 1.5 s {_verdict(app['first_screen_s'], 1.5)}",
+            f"{where}: from App start until the list shows rows (load in a worker)",
+        ),
+        (
+            "app: cursor key",
+            f"{app['key_cpu_ms']:.1f} ms",
+            f"<= 16 ms {_verdict(app['key_cpu_ms'], 16)}",
+            f"{where}: CPU per `j` over 200 presses (Pilot pace, like a held key), minus "
+            f"Pilot's own {app['pilot_idle_key_cpu_ms']:.1f} ms",
+        ),
+        (
+            "app: re-sort / reverse",
+            f"{app['sort_s']:.2f} / {app['reverse_s']:.2f} s",
+            f"<= 0.5 s {_verdict(max(app['sort_s'], app['reverse_s']), 0.5)}",
+            f"{where}: worst of 3 `s` / `S`, action to the list repainted",
+        ),
+        (
+            "app: search keystroke",
+            f"{app['search_keystroke_ms_max']:.0f} ms",
+            f"<= 50 ms {_verdict(app['search_keystroke_ms_max'], 50)}",
+            f"{where}: worst keystroke typing a 34-character query (the first builds the "
+            f"index once: {app['search_first_keystroke_ms']:.0f} ms)",
+        ),
+        (
+            "app: RSS",
+            f"{app['rss_mb']:.0f} MB",
+            "",
+            f"{where}: VmRSS after the runs above",
+        ),
+    ]
+
+
 def measure_100k(directory: Path) -> list[Row]:
-    """Generate 100,000 files, fill a cache in one process, then load warm in a fresh one."""
+    """Generate 100,000 files, fill a cache in one process, then load warm and run the app."""
     from generate import generate
 
     root = generate(directory, 100_000)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="reader-cache-") as cache_dir:
-        cold = _child_load(root, Path(cache_dir), "cold")
+        cold = _child_load(root, Path(cache_dir), "cold", slim=True)
         rows.append(
             (
                 "100k: cold load, filling the cache",
                 f"{cold['seconds']:.1f} s",
                 "",
-                "fresh process, cache.load_collection_cached",
+                f"fresh process, cache.load_collection_cached (peak RSS {cold['rss_mb']:.0f} MB)",
             )
         )
-        warm = _child_load(root, Path(cache_dir), "warm")
+        warm = _child_load(root, Path(cache_dir), "warm", slim=True)
         rows.append(
             (
                 "100k: warm load",
                 f"{warm['seconds']:.2f} s",
                 "",
-                "fresh process, cache.load_collection_cached",
+                f"fresh process, slim articles (peak RSS {warm['rss_mb']:.0f} MB)",
             )
         )
+        app = _child_app(root, Path(cache_dir))
         rows.append(
             (
-                "100k: RSS after a warm load",
-                f"{warm['rss_mb']:.0f} MB",
-                f"<= 400 MB {_verdict(warm['rss_mb'], 400)}",
-                "peak RSS (VmHWM) of that process; every Article fully in memory",
+                "100k: app RSS",
+                f"{app['rss_mb']:.0f} MB",
+                f"<= 400 MB {_verdict(app['rss_mb'], 400)}",
+                "app_bench in a fresh process: loaded, moved, sorted, searched (index built); "
+                f"first screen {app['first_screen_s']:.1f} s, key {app['key_cpu_ms']:.0f} ms, "
+                f"search keystroke {app['search_keystroke_ms_max']:.0f} ms",
             )
         )
     return rows
@@ -333,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     if not args.skip_ui:
+        rows += _optional("app", lambda: app_rows(root, args.n))
         rows += _optional("list pane", lambda: list_rows(args.n))
         rows += _optional("search keystroke", lambda: query_rows(args.n))
         rows += _optional("link checks", links_rows)
