@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def generate(directory: str | os.PathLike[str], n: int) -> Path:
     root = Path(directory)
     marker = root / MARKER
     texts, source = _sources()
-    wanted = {"n": n, "source": source, "version": 3}
+    wanted = {"n": n, "source": source, "version": 4}
     if marker.is_file():
         try:
             if json.loads(marker.read_text()) == wanted:
@@ -115,11 +116,16 @@ def generate(directory: str | os.PathLike[str], n: int) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.rglob("*.md"):
         stale.unlink()
+    an_hour_ago = time.time() - 3600
     for i in range(n):
         folder = root / f"{i // _PER_FOLDER:03d}"
         if i % _PER_FOLDER == 0:
             folder.mkdir(exist_ok=True)
-        (folder / f"article-{i:06d}.md").write_text(_vary(texts[i % len(texts)], i), "utf-8")
+        path = folder / f"article-{i:06d}.md"
+        path.write_text(_vary(texts[i % len(texts)], i), "utf-8")
+        # Dated an hour back, as files of a real collection are: the parse cache does not trust
+        # a file modified within the last two seconds (its mtime may not show a second edit).
+        os.utime(path, (an_hour_ago, an_hour_ago))
     marker.write_text(json.dumps(wanted))
     return root
 

@@ -231,8 +231,8 @@ def app_rows(root: Path, n: int) -> list[Row]:
             "app: cursor key",
             f"{app['key_cpu_ms']:.1f} ms",
             f"<= 16 ms {_verdict(app['key_cpu_ms'], 16)}",
-            f"{where}: CPU per `j` over 200 presses (Pilot pace, like a held key), minus "
-            f"Pilot's own {app['pilot_idle_key_cpu_ms']:.1f} ms",
+            f"{where}: CPU per `j` while held (30 keys/s, minus idle); a single key with "
+            f"its detail-pane update: {app['single_key_with_detail_cpu_ms']:.1f} ms",
         ),
         (
             "app: re-sort / reverse",

@@ -112,3 +112,25 @@ async def test_sidebar_views_and_facets(feed):
         await pilot.press("enter")
         await pilot.pause()
         assert app.query_text == 'provider:"Archive Weekly"'
+
+
+async def test_large_collections_search_in_a_thread(feed, monkeypatch):
+    import reader.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "BACKGROUND_SEARCH", 1)
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *keys("topic:semiconductors"))
+        for _ in range(100):
+            if len(app.article_list.order) == 2:
+                break
+            await pilot.pause(0.02)
+        assert shown_titles(app) == ["Newest", "Middle"]
+        assert app.header.shown == 2
+        await pilot.press("escape")
+        for _ in range(100):
+            if len(app.article_list.order) == 4:
+                break
+            await pilot.pause(0.02)
+        assert len(app.article_list.order) == 4
