@@ -35,7 +35,7 @@ import struct
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,12 +121,14 @@ def load_collection_cached(
             for article, file_problems in _load_root(root_str, cache_dir, workers, slim):
                 if article is not None:
                     articles.append(article)
-                problems.extend(file_problems)
+                if file_problems:
+                    problems.extend(file_problems)
+        articles = _dedupe_ids(articles)
     finally:
         if gc_was_enabled:
             gc.enable()
     return Collection(
-        articles=_dedupe_ids(articles),
+        articles=articles,
         problems=problems,
         roots=tuple(os.fspath(p) for p in roots),
     )
@@ -149,7 +151,7 @@ def clear_cache(*, cache_dir: Path | None = None) -> int:
 
 def _load_root(
     root: str, cache_dir: Path | None, workers: int | None, slim: bool = False
-) -> Iterator[tuple[Article | None, list[Problem]]]:
+) -> list[tuple[Article | None, list[Problem]]]:
     cache_file = cache_file_for(root, cache_dir=cache_dir)
     old_entries, providers, old_details = _read_cache(cache_file, details=not slim)
     decoder = _Decoder(providers, slim=slim)
@@ -209,9 +211,7 @@ def _load_root(
 
     if changed:
         _write_cache(cache_file, root, new_entries, new_details, encoder)
-    for result in results:
-        assert result is not None
-        yield result
+    return results  # type: ignore[return-value] - every slot is filled by now
 
 
 def _parse_files(
@@ -247,8 +247,12 @@ def _parse_in_pool(
     shares = [files[i::count] for i in range(count)]  # interleaved: big and small files spread
     results: list[list[tuple[Article | None, list[Problem]]]] = [[] for _ in shares]
     try:
-        # `spawn`: forking a process that runs threads (the TUI) can deadlock the child.
-        context = multiprocessing.get_context("spawn")
+        # `fork` starts a worker in milliseconds, but forking a process that runs threads (the
+        # TUI's workers) can deadlock the child: then `spawn` (a fresh interpreter, ~0.3 s).
+        import threading
+
+        method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+        context = multiprocessing.get_context(method)
         with concurrent.futures.ProcessPoolExecutor(count - 1, mp_context=context) as pool:
             futures = {pool.submit(_parse_share, share): n for n, share in enumerate(shares[1:], 1)}
             with quiet_native_errors():

@@ -136,8 +136,9 @@ def safe_parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
 # The fast path (rapidyaml)
 
 HAVE_RAPIDYAML = _ryml is not None
-#: False when rapidyaml is missing or `READER_FAST_YAML=0`; tests may flip it.
-FAST_PARSER_ENABLED = HAVE_RAPIDYAML and os.environ.get("READER_FAST_YAML", "1") != "0"
+#: False with `READER_FAST_YAML=0`; tests may flip it. (The direct path needs no library;
+#: rapidyaml, when installed, takes the simple documents the direct path is unsure about.)
+FAST_PARSER_ENABLED = os.environ.get("READER_FAST_YAML", "1") != "0"
 
 
 class _NotHandled:
@@ -249,6 +250,163 @@ def _unmark_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# The direct path: the simple subset built in Python, no YAML library at all
+
+_KEY_AT = re.compile(rf"({_KEY}):(?:[ ]+|$)")
+
+
+def _scalar(raw: str) -> Any:
+    """One scalar of the subset -> what the safe loader gives for it."""
+    first = raw[0]
+    if first == '"':
+        body = raw[1:-1]
+        return json.loads(raw) if "\\" in body else body
+    if first == "'":
+        return raw[1:-1].replace("''", "'")
+    if first not in _RESOLVED_FIRST:  # PyYAML's implicit resolvers key on the first character
+        return raw
+    if raw.isdigit() and (first != "0" or raw == "0") and raw.isascii():
+        return int(raw)  # a plain decimal: what construct_yaml_int gives
+    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+    if tag == _STR_TAG:
+        return raw
+    if _UTC_SECOND.fullmatch(raw):
+        return datetime.fromisoformat(raw)
+    if tag not in _CONVERTIBLE:
+        raise _Unsure
+    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+
+
+# Every first character for which PyYAML has an implicit resolver (bool, float, int, merge, null,
+# timestamp, value): a plain scalar starting otherwise is always text.
+_RESOLVED_FIRST = frozenset(
+    char for char, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items() if resolvers
+) | {""}
+
+
+class _Map:
+    __slots__ = ("indent", "pending", "value")
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.value: dict[str, Any] = {}
+        self.pending: str | None = None  # a key whose value is on the following lines
+
+
+class _Seq:
+    __slots__ = ("indent", "indentless", "value")
+
+    def __init__(self, indent: int, *, indentless: bool = False) -> None:
+        self.indent = indent
+        self.value: list[Any] = []
+        self.indentless = indentless  # `key:` then `- item` at the key's own column
+
+
+def _attach(stack: list[Any], node: _Map | _Seq, column: int, *, after_dash: bool) -> None:
+    """Make `node` (starting at `column`) the value its place on the line gives it."""
+    if after_dash:  # `- key: v` or `- - v`: the content of the item the dash just opened
+        stack[-1].value.append(node.value)
+    elif not stack:
+        pass  # the root
+    else:
+        top = stack[-1]
+        if top.__class__ is not _Map or top.pending is None:
+            raise _Unsure
+        if node.__class__ is _Map and column <= top.indent:
+            raise _Unsure
+        top.value[top.pending] = node.value
+        top.pending = None
+    stack.append(node)
+
+
+def _direct_parse(yaml_text: str) -> Any:
+    """Build the value of a simple document (see `_SIMPLE_DOCUMENT`) line by line.
+
+    Only block mappings, block sequences and one-line scalars occur in the subset; anything this
+    builder is not sure about raises `_Unsure`, and the document goes to the other paths.
+    """
+    stack: list[Any] = []
+    root: Any = None
+    for raw_line in yaml_text.split("\n"):
+        line = raw_line.rstrip(" ")
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        column = len(line) - len(content)
+        after_dash = False
+        while content[:2] == "- " or content == "-":
+            if content == "-":
+                raise _Unsure
+            # Close what is deeper, then: a new item of this sequence, or a new sequence.
+            while stack and stack[-1].indent > column:
+                stack.pop()
+            if after_dash:
+                seq = _Seq(column)
+                _attach(stack, seq, column, after_dash=True)
+            else:
+                top = stack[-1] if stack else None
+                if top.__class__ is _Seq and top.indent == column:
+                    seq = top
+                elif top.__class__ is _Map and top.indent == column and top.pending is not None:
+                    seq = _Seq(column, indentless=True)
+                    _attach(stack, seq, column, after_dash=False)
+                elif top is None and root is None:
+                    seq = _Seq(column)
+                    root = seq.value
+                    stack.append(seq)
+                elif top.__class__ is _Map and top.indent < column and top.pending is not None:
+                    seq = _Seq(column)
+                    _attach(stack, seq, column, after_dash=False)
+                else:
+                    raise _Unsure
+            rest = content[1:]
+            stripped = rest.lstrip(" ")
+            column += 1 + len(rest) - len(stripped)
+            content = stripped
+            after_dash = True
+        match = _KEY_AT.match(content)
+        if match is None:  # a scalar item: `- value`
+            if not after_dash:
+                raise _Unsure
+            stack[-1].value.append(_scalar(content))
+            continue
+        key = match.group(1)
+        value_text = content[match.end() :]
+        if after_dash:
+            node = _Map(column)
+            _attach(stack, node, column, after_dash=True)
+        else:
+            while stack and stack[-1].indent > column:
+                stack.pop()
+            top = stack[-1] if stack else None
+            if top.__class__ is _Seq and top.indent == column and top.indentless:
+                stack.pop()
+                top = stack[-1]
+            if top.__class__ is _Map and top.indent == column:
+                node = top
+                if node.pending is not None:
+                    node.pending = None  # `key:` with nothing below: null (already set)
+            elif top is None and root is None:
+                node = _Map(column)
+                root = node.value
+                stack.append(node)
+            elif top.__class__ is _Map and top.indent < column and top.pending is not None:
+                node = _Map(column)
+                _attach(stack, node, column, after_dash=False)
+            else:
+                raise _Unsure
+        if value_text:
+            node.value[key] = _scalar(value_text)
+            node.pending = None
+        else:
+            node.value[key] = None
+            node.pending = key
+    if root is None:
+        raise _Unsure
+    return root
+
+
 _quiet_lock = threading.RLock()
 _quiet_depth = 0
 
@@ -307,7 +465,13 @@ def fast_parse(yaml_text: str) -> Any:
     Returns :data:`NOT_HANDLED` when rapidyaml is unavailable or the text is outside the subset
     proven equal (the caller then uses the safe loader).
     """
-    if _ryml is None or not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
+    if not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
+        return NOT_HANDLED
+    try:
+        return _direct_parse(yaml_text)
+    except Exception:  # _Unsure, or a value PyYAML's constructor refuses: try the others
+        pass
+    if _ryml is None:
         return NOT_HANDLED
     try:
         text = _SPECIAL.sub(_mark, "\n" + yaml_text)

@@ -24,6 +24,16 @@ from reader.frontmatter import FrontMatterError, decode, parse_yaml, quiet_nativ
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+_SUFFIX_NAMES = frozenset(suffix[1:] for suffix in ARTICLE_SUFFIXES) | {
+    suffix[1:].upper() for suffix in ARTICLE_SUFFIXES
+}
+
+
+def _SUFFIX_OF(name: str) -> str:
+    """`a.md` -> `md` (case kept: `_SUFFIX_NAMES` holds both cases; mixed case falls back)."""
+    suffix = name.rpartition(".")[2]
+    return suffix if suffix in _SUFFIX_NAMES else suffix.lower()
+
 
 _KNOWN_FIELDS = frozenset(
     {
@@ -507,7 +517,7 @@ def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]
                 continue
             if is_dir:
                 subfolders.append((entry.path, child_relative + "/"))
-            elif is_file and os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+            elif is_file and _SUFFIX_OF(entry.name) in _SUFFIX_NAMES:
                 yield entry.path, child_relative
         stack.extend(reversed(subfolders))
 

@@ -449,3 +449,67 @@ def test_dates_and_datetimes_types() -> None:
     value = check("d: 2002-12-14\nt: 2023-08-30T20:54:00Z\nn: 2023-08-30 20:54:00\n")
     assert isinstance(value, dict)
     assert type(value["d"]) is date and type(value["t"]) is datetime
+
+
+# ------------------------------------------------------------------ the direct (pure Python) path
+
+STRUCTURES = [
+    "a: 1\nb: 2",
+    "a:\n  b: 1\n  c:\n    d: x\ne: y",
+    "a:\n- 1\n- 2\nb: 3",
+    "a:\n  - 1\n  - 2\nb: 3",
+    "a:\n  - b\n  c: 1",
+    "a:\n- b\n  c: 1",
+    "- a\n- b",
+    "- a\nb: 1",
+    "- a: 1\n  b: 2\n- c: 3",
+    "- a: 1\n b: 2",
+    "- a: 1\n   b: 2",
+    "- - a\n  - b\n- c",
+    "- - a\n- - b",
+    "a:\n  - - x\n    - y",
+    "a:\nb:\nc: 1",
+    "a:\n  b:\n",
+    "  a: 1\n  b: 2",
+    "  a: 1\nb: 2",
+    "a: 1\n  b: 2",
+    "a: x\n  - y",
+    "- a\n  - b",
+    "a: 1\na: 2",
+    "a:\n  b: 1\na: 3",
+    "a:\n    b: 1\n  c: 2",
+    "- a:\n    b: 1\n  c: 2",
+    "- a:\n  - x\n  b: 1",
+    "a:\n- x\n- y:\n    z: 1\n  w: 2\nv: 3",
+    "# only a comment",
+    "a: 1\n# comment\n  # indented comment\nb: 2",
+    "-   a: 1\n    b: 2",
+    "key: [1, 2]",
+    "key: 'it''s'",
+    'key: "tab\\tnew\\nline \\"q\\" \\/ \\\\"',
+    "key: 2023-08-30T20:54:00Z\nother: 2023-08-30\nthird: 2023-08-30 20:54:00",
+    "key: 0o17\nhex: 0x1F\noct: 017\nsex: 1:30\nfloat: 1.5e3\ninf: .inf\nnull: ~",
+    "yes: no",
+    "on: off\ny: n",
+]
+
+
+@pytest.mark.parametrize("text", STRUCTURES)
+def test_direct_path_structures(text: str) -> None:
+    check(text)
+
+
+def test_direct_path_takes_the_real_shape() -> None:
+    """The real files go through the direct path (no YAML library), with the same values."""
+    from reader.frontmatter import _direct_parse
+
+    root = Path(__file__).resolve().parent.parent / "sample_feed"
+    taken = 0
+    for path in sorted(root.rglob("*.md")):
+        text = yaml_of(str(path))
+        if text is None:
+            continue
+        value = _direct_parse(text)
+        assert identical(value, reference(text)), path
+        taken += 1
+    assert taken >= 40
