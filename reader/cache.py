@@ -204,7 +204,10 @@ def _load_root(
             key = stats[index]
             if key is None or now_ns - key[1] < RACY_WINDOW_NS:
                 continue  # unreadable, or too fresh to trust its mtime
-            record, detail, encoded_problems = encoder.article(article, file_problems)
+            try:
+                record, detail, encoded_problems = encoder.article(article, file_problems)
+            except Exception:  # a value the record format cannot hold: parse it every time
+                continue
             relative = files[index][1]
             new_entries[relative] = (key[0], key[1], record, encoded_problems)
             new_details[relative] = detail
@@ -276,7 +279,10 @@ def _parse_share(files: list[tuple[str, str]]) -> bytes:
     gc.disable()
     with quiet_native_errors():
         for path, relative in files:
-            entries.append(encoder.article(*load_file(path, relative)))
+            try:
+                entries.append(encoder.article(*load_file(path, relative)))
+            except Exception:  # cannot travel as a record: the parent parses this one itself
+                entries.append((None, None, None))
     return marshal.dumps((encoder.providers, entries))
 
 
@@ -287,7 +293,9 @@ def _decode_share(
     decoder = _Decoder(providers)
     return [
         decoder.entry((0, 0, record, problems), detail, path)
-        for (path, _relative), (record, detail, problems) in zip(files, entries, strict=True)
+        if problems is not None
+        else load_file(path, relative)
+        for (path, relative), (record, detail, problems) in zip(files, entries, strict=True)
     ]
 
 
@@ -557,7 +565,7 @@ def _write_cache(
             handle.write(detail_part)
         os.replace(tmp_name, path)
         tmp_name = None
-    except OSError:
+    except (OSError, ValueError, RecursionError):  # unwritable, or a value marshal refuses
         pass
     finally:
         if tmp_name is not None:

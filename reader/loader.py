@@ -59,8 +59,10 @@ _KNOWN_FIELDS = frozenset(
     }
 )
 
-# C0 controls except tab and newline, DEL, and C1 controls: never let them reach a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding / override /
+# isolate controls (which let a title display reversed or spoofed): never let them reach a
+# terminal. Marks such as U+200E/U+200F, which real right-to-left text uses, stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
 
 
@@ -121,6 +123,23 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     if not multiline:
         value = _LINE_BREAKS.sub(" ", value)
     return value.strip()
+
+
+_MAX_DEPTH = 64
+
+
+def _too_deep(value: Any) -> bool:
+    """True for lists and mappings nested deeper than anyone writes by hand: such a value would
+    only make every later step (caching, copying) recurse until it fails."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth >= _MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _describe(value: Any) -> str:
@@ -419,7 +438,14 @@ def build_article(
 
     date_key = "publishedDateTime" if "publishedDateTime" in data else "startDateTime"
     urls = _urls(data, issues)
-    extra = {key: value for key, value in data.items() if key not in _KNOWN_FIELDS}
+    extra = {}
+    for key, value in data.items():
+        if key in _KNOWN_FIELDS:
+            continue
+        if _too_deep(value):
+            issues.warn(key, f"field '{key}': nested more than {_MAX_DEPTH} levels deep; ignored")
+            continue
+        extra[key] = value
     article = Article(
         id=article_id(urls.canonical, relative_path),
         path=path,

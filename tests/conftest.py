@@ -68,3 +68,47 @@ def article_text(**fields: str) -> str:
     base.update(fields)
     lines = [f"{key}: {value}" for key, value in base.items() if value is not None]
     return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+HOSTILE_FILES: dict[str, str | bytes] = {
+    "markup.md": '---\ntitle: "[bold red]Markup[/] [link=https://evil.example]x[/link] [/r/ML]"\n'
+    'excerpt: "[blink]x[/blink]"\npublishedDateTime: 2026-11-28T10:00:00Z\n'
+    'webUrl: "https://news.example/markup"\nprovider: "[red]Prov[/red]"\ntopics: "[u]t[/u]"\n'
+    "---\n# Body [bold]not bold[/bold]\n\n<script>alert(1)</script>\n",
+    "escapes.md": '---\ntitle: "\\e[2J\\e[H clear \\e]0;pwned\\a title \\e[31mred"\n'
+    'excerpt: "bell \\a backspace \\b \\x9b31m"\npublishedDateTime: 2026-11-27T10:00:00Z\n'
+    'webUrl: "javascript:alert(1)"\noriginalUrl: "file:///etc/passwd"\n---\nbody \x1b[31m red\n',
+    "bidi.md": '---\ntitle: "RTL \u202eevil\u202c override"\n'
+    "publishedDateTime: 2026-11-26T10:00:00Z\n---\n",
+    "long.md": '---\ntitle: "'
+    + "very long title " * 40
+    + '"\nexcerpt: "'
+    + "x" * 5000
+    + '"\n---\n',
+    "emoji.md": '---\ntitle: "Emoji 👩‍👩‍👧‍👦 and CJK 漢字テスト 한국어"\n'
+    'provider:\n  name: "漢字"\n---\n',
+    "deep.md": '---\ntitle: "deep"\nextra: ' + "[" * 3000 + "]" * 3000 + "\n---\n",
+    "wrongtypes.md": '---\ntitle: "Wrong types"\nquality: [1,2]\nheat: {a: 1}\n'
+    "publishedDateTime: [x]\ntopics: 12\nimages: 7\nrelated: 'no'\n---\n",
+    "broken-yaml.md": "---\ntitle: [unclosed\n---\n",
+    "notfm.md": "no front matter here\n",
+    "empty.md": "",
+    "binary.md": b'---\ntitle: "\xff\xfe"\n---\n',
+    "list-root.md": "---\n- a\n- b\n---\n",
+}
+HOSTILE_GOOD = 7
+
+
+@pytest.fixture
+def hostile_feed(tmp_path: Path) -> Path:
+    """Hostile, broken and odd files: 7 load (text kept as data), 5 are problems."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    for name, content in HOSTILE_FILES.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    (folder / "loop").symlink_to(folder)
+    return folder

@@ -304,3 +304,24 @@ async def test_live_reload_adds_changes_and_removes_keeping_cursor(feed):
                 break
         assert "Oldest" not in titles(app)
         assert app.article_list.cursor_id == middle
+
+
+async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
+    from tests.conftest import HOSTILE_GOOD
+
+    app = make_app(hostile_feed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(app.articles) == HOSTILE_GOOD
+        assert app.header.problems == 5
+        for _ in range(HOSTILE_GOOD):
+            await pilot.press("j")
+            await pilot.pause(0.1)
+            await pilot.press("enter", "escape")
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "binary.md" in text and "\x1b" not in text
+        await pilot.press("escape", "g", "o")  # javascript: and file: URLs are never opened
+        await pilot.pause(0.2)
+        assert all(url.startswith(("http://", "https://")) for url in app.opened_urls)

@@ -371,3 +371,20 @@ def test_check_all_alive_exits_0(tmp_path, link_server):  # noqa: F811
     result = run("check", str(feed), "--format", "json")
     assert result.returncode == 0
     assert json.loads(result.stdout)[0]["status"] == "alive"
+
+
+def test_hostile_folder_lists_and_validates_without_traceback(hostile_feed):
+    from tests.conftest import HOSTILE_GOOD
+
+    for args in (["list"], ["list", "--format", "json"], ["validate"], ["list", "--no-cache"]):
+        result = run(*args, str(hostile_feed))
+        assert "Traceback" not in result.stderr, args
+        assert "\x1b" not in result.stdout
+        assert "\u202e" not in result.stdout
+    rows = json.loads(run("list", str(hostile_feed), "--format", "json").stdout)
+    assert len(rows) == HOSTILE_GOOD
+    assert any(r["title"].startswith("[bold red]Markup[/]") for r in rows)
+    result = run("validate", str(hostile_feed), "--format", "json")
+    assert result.returncode == 1
+    errors = [p for p in json.loads(result.stdout)["problems"] if p["severity"] == "error"]
+    assert len(errors) == 5

@@ -491,3 +491,21 @@ def test_complete_article_survives_a_broken_file(tmp_path):
     slim = slim_article(load_collection([tmp_path]).articles[0])
     path.write_text("not an article any more")
     assert complete_article(slim) is slim
+
+
+def test_bidi_overrides_stripped_but_rtl_marks_kept(write_file):
+    text = '---\ntitle: "RTL \u202eevil\u202c and \u2066isolate\u2069 \u200fmark"\n---\n'
+    article = only_article(load_one(write_file, text))
+    assert article.title == "RTL evil and isolate \u200fmark"
+
+
+def test_absurdly_deep_unknown_field_is_dropped_not_fatal(write_file, tmp_path):
+    from reader.cache import load_collection_cached
+
+    deep = "[" * 3000 + "]" * 3000
+    collection = load_one(write_file, f'---\ntitle: "Deep"\nextra: {deep}\nok: [1, [2]]\n---\n')
+    article = only_article(collection)
+    assert article.extra == {"ok": [1, [2]]}
+    assert "nested more than" in collection.problems[0].message
+    cached = load_collection_cached([str(tmp_path / "feed")], cache_dir=tmp_path / "c")
+    assert cached.articles == collection.articles
