@@ -120,7 +120,7 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
             "cold load, no cache",
             f"{cold_s:.2f} s",
             "",
-            "loader.load_collection: walk, read, parse (rapidyaml when it can), build Articles",
+            "loader.load_collection: walk, read, parse (fast path when it can), build Articles",
         )
     )
     with tempfile.TemporaryDirectory(prefix="reader-cache-") as cache_dir:
@@ -402,9 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(
         (
             "fast YAML parser",
-            "rapidyaml" if FAST_PARSER_ENABLED else "off",
+            "direct" if FAST_PARSER_ENABLED else "off",
             "",
-            "reader.frontmatter: per-file fallback to libyaml when the result could differ",
+            "reader.frontmatter: the pure-Python builder for the simple subset, then rapidyaml "
+            "when installed, then libyaml (per file, whenever a result could differ)",
         )
     )
     if not args.skip_ui:
