@@ -87,7 +87,7 @@ HOSTILE_FILES: dict[str, str | bytes] = {
     + '"\n---\n',
     "emoji.md": '---\ntitle: "Emoji 👩‍👩‍👧‍👦 and CJK 漢字テスト 한국어"\n'
     'provider:\n  name: "漢字"\n---\n',
-    "deep.md": '---\ntitle: "deep"\nextra: ' + "[" * 3000 + "]" * 3000 + "\n---\n",
+    "deep.md": '---\ntitle: "deep"\nextra: ' + "[" * 200 + "]" * 200 + "\n---\n",
     "wrongtypes.md": '---\ntitle: "Wrong types"\nquality: [1,2]\nheat: {a: 1}\n'
     "publishedDateTime: [x]\ntopics: 12\nimages: 7\nrelated: 'no'\n---\n",
     "broken-yaml.md": "---\ntitle: [unclosed\n---\n",
