@@ -29,6 +29,20 @@ from textual import events
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+async def _key_cpu_ms(app: Any, *, presses: int, interval: float) -> float:
+    """CPU (ms) per `j` posted every `interval` seconds, minus the idle process's CPU over the
+    same time: what the keys themselves cost, whatever else the event loop does."""
+    base = time.process_time()
+    await asyncio.sleep(presses * interval)
+    idle = time.process_time() - base
+    base = time.process_time()
+    for _ in range(presses):
+        app.post_message(events.Key("j", "j"))
+        await asyncio.sleep(interval)
+    busy = time.process_time() - base
+    return max(0.0, (busy - idle) * 1000 / presses)
+
+
 async def measure_app(
     root: str | os.PathLike[str], *, state_dir: str | None = None
 ) -> dict[str, Any]:
@@ -52,34 +66,15 @@ async def measure_app(
 
         # One key at a time with a rest after it: the cursor and then the detail pane.
         await pilot.pause(0.3)
-        base = time.process_time()
-        for _ in range(10):
-            await asyncio.sleep(0.3)
-        idle_ms = (time.process_time() - base) * 1000 / 10
-        base = time.process_time()
-        for _ in range(10):
-            app.post_message(events.Key("j", "j"))
-            await asyncio.sleep(0.3)
-        single_ms = (time.process_time() - base) * 1000 / 10
-        figures["single_key_with_detail_cpu_ms"] = max(0.0, single_ms - idle_ms)
+        figures["single_key_with_detail_cpu_ms"] = await _key_cpu_ms(app, presses=10, interval=0.3)
 
-        # A held key: `j` events posted at a key-repeat pace (30 per second), CPU of the whole
-        # process over that time minus the same time idle. (Pilot's own press() waits ~40 ms
-        # and costs ~4 ms of CPU per key, so it is not used here.)
-        presses, interval = 150, 1 / 30
+        # A held key: `j` events posted at a key-repeat pace (30 per second). (Pilot's own
+        # press() waits ~40 ms and costs ~4 ms of CPU per key, so it is not used here.)
+        presses = 150
         await pilot.pause(0.3)
         row_before = app.article_list.cursor_row
-        base = time.process_time()
-        await asyncio.sleep(presses * interval)
-        idle_ms = (time.process_time() - base) * 1000 / presses
-        base = time.process_time()
-        for _ in range(presses):
-            app.post_message(events.Key("j", "j"))
-            await asyncio.sleep(interval)
+        figures["key_cpu_ms"] = await _key_cpu_ms(app, presses=presses, interval=1 / 30)
         await pilot.pause()
-        key_ms = (time.process_time() - base) * 1000 / presses
-        figures["key_cpu_ms"] = max(0.0, key_ms - idle_ms)
-        figures["idle_cpu_ms_per_interval"] = idle_ms
         moved = app.article_list.cursor_row - row_before
         assert moved == presses, f"the cursor moved {moved} rows for {presses} keys"
         timings = []

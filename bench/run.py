@@ -89,13 +89,14 @@ def _child_load(root: Path, cache_dir: Path, mode: str, *, slim: bool = False) -
         "print(json.dumps({'seconds': seconds, 'articles': len(c.articles),\n"
         "                  'rss_mb': peak(), 'base_mb': before}))\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent))
+    return _child_json(["-c", code, str(root), str(cache_dir), "slim" if slim else "full"])
+
+
+def _child_json(args: list[str], **env: str) -> dict[str, Any]:
+    """Run `python ARGS` in a fresh process; its last output line is a JSON object."""
+    environment = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent), **env)
     output = subprocess.run(
-        [sys.executable, "-c", code, str(root), str(cache_dir), "slim" if slim else "full"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
+        [sys.executable, *args], check=True, capture_output=True, text=True, env=environment
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -203,15 +204,9 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
 
 def _child_app(root: Path, cache_dir: Path) -> dict[str, float]:
     """The whole app (bench/app_bench.py) in a fresh process on a warm cache."""
-    env = dict(os.environ, PYTHONPATH=str(BENCH_DIR.parent), READER_CACHE_DIR=str(cache_dir))
-    output = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "app_bench.py"), str(root), "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return _child_json(
+        [str(BENCH_DIR / "app_bench.py"), str(root), "--json"], READER_CACHE_DIR=str(cache_dir)
+    )
 
 
 def app_rows(root: Path, n: int) -> list[Row]:

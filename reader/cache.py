@@ -431,34 +431,14 @@ class _Decoder:
         category = shared.setdefault(category, category)
         type_ = shared.setdefault(type_, type_)
         published_at = None if published is None else _EPOCH + published * _MICROSECOND
-        if self.slim or detail is None:
-            article = Article(
-                id_,
-                path,
-                title,
-                excerpt,
-                "",
-                published_at,
-                category,
-                type_,
-                quality,
-                heat,
-                published_flag,
-                providers[provider],
-                topics,
-                Urls(*urls),
-                (),
-                (),
-                SLIM_EXTRA,
-                True,
-                has_body,
-                related_count,
-                len(images),
-            )
-            if detail is None and not self.slim:
-                article = complete_article(article)
-            return article, problems
-        body, related, extra, pickled = detail
+        slim = self.slim or detail is None
+        if slim:
+            body, image_objects, related_objects, extra = "", (), (), SLIM_EXTRA
+        else:
+            body, related, extra, pickled = detail  # type: ignore[misc]
+            image_objects = tuple([Image(*image) for image in images]) if images else ()
+            related_objects = tuple([self._related(r) for r in related]) if related else ()
+            extra = pickle.loads(extra) if pickled else extra
         article = Article(
             id_,
             path,
@@ -474,26 +454,28 @@ class _Decoder:
             providers[provider],
             topics,
             Urls(*urls),
-            tuple([Image(*image) for image in images]) if images else (),
-            tuple(
-                [
-                    RelatedArticle(
-                        r[0],
-                        r[1],
-                        None if r[2] is None else _EPOCH + r[2] * _MICROSECOND,
-                        Urls(*r[3]),
-                        providers[r[4]],
-                        r[5],
-                        r[6],
-                    )
-                    for r in related
-                ]
-            )
-            if related
-            else (),
-            pickle.loads(extra) if pickled else extra,
+            image_objects,
+            related_objects,
+            extra,
+            slim,
+            has_body if slim else False,
+            related_count if slim else 0,
+            len(images) if slim else 0,
         )
+        if slim and not self.slim:  # a full load, but this entry has no detail record
+            article = complete_article(article)
         return article, problems
+
+    def _related(self, r: tuple[Any, ...]) -> RelatedArticle:
+        return RelatedArticle(
+            r[0],
+            r[1],
+            None if r[2] is None else _EPOCH + r[2] * _MICROSECOND,
+            Urls(*r[3]),
+            self.providers[r[4]],
+            r[5],
+            r[6],
+        )
 
 
 # ---------------------------------------------------------------------------------------------

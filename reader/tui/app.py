@@ -119,6 +119,8 @@ class ReaderApp(App[int]):
         self._sorted: list[int] = []
         self._by_id: dict[str, int] = {}
         self._related_index: dict[str, str] = {}
+        self._indexes_by_url: dict[str, list[int]] = {}
+        """URL -> indexes of the articles that have it: link results find their articles."""
         self._shown: list[int] = []
         self._loaded = False
         self._checking_ids: set[str] = set()
@@ -260,9 +262,11 @@ class ReaderApp(App[int]):
         self.articles = collection.articles
         self._by_id = {article.id: i for i, article in enumerate(self.articles)}
         self._related_index = {}
-        for article in self.articles:
+        self._indexes_by_url = {}
+        for index, article in enumerate(self.articles):
             for _, url in article.urls.items():
                 self._related_index.setdefault(canonical_url_key(url), article.id)
+                self._indexes_by_url.setdefault(url, []).append(index)
             self._related_index.setdefault("title:" + article.title.casefold(), article.id)
         self._query_index = None
         self._full_cache.clear()
@@ -791,16 +795,13 @@ class ReaderApp(App[int]):
         bar.display = True
 
     def _links_arrived(self, results: list[LinkResult], progress: bool) -> None:
+        touched_indexes: set[int] = set()
         for result in results:
             self.link_results[result.url] = result
-        touched = {
-            article.id
-            for article in self.articles
-            if any(url == r.url for r in results for _, url in article.urls.items())
-        }
-        self.link_summary.update(
-            summarize([self.articles[self._by_id[i]] for i in touched], self.link_results)
-        )
+            touched_indexes.update(self._indexes_by_url.get(result.url, ()))
+        touched_articles = [self.articles[i] for i in touched_indexes]
+        touched = {article.id for article in touched_articles}
+        self.link_summary.update(summarize(touched_articles, self.link_results))
         if progress:
             self.query_one("#check-progress", ProgressBar).advance(len(results))
         self.article_list.refresh_rows()

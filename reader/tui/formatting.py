@@ -107,6 +107,17 @@ def fit_cells(text: str, width: int, *, align: Literal["left", "right"] = "left"
     return text + " " * pad if align == "left" else " " * pad + text
 
 
+def _aware(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _elapsed(dt: datetime, now: datetime) -> tuple[float, bool]:
+    """(seconds between the two, whether `dt` is in the future)."""
+    seconds = (now - dt).total_seconds()
+    return abs(seconds), seconds < 0
+
+
 def relative_time(dt: datetime | None, now: datetime) -> str:
     """A short date for a list column: `now`, `5m`, `3h`, `2d` within a week, else `YYYY-MM-DD`.
 
@@ -116,13 +127,8 @@ def relative_time(dt: datetime | None, now: datetime) -> str:
     """
     if dt is None:
         return ""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    seconds = (now - dt).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
+    dt, now = _aware(dt), _aware(now)
+    seconds, future = _elapsed(dt, now)
     if seconds < 60:
         return "now"
     if seconds < 3600:
@@ -138,13 +144,7 @@ def relative_time(dt: datetime | None, now: datetime) -> str:
 
 def relative_phrase(dt: datetime, now: datetime) -> str:
     """A relative date for the detail pane: `3 hours ago`, `2 weeks ago`, `in 5 days`."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    seconds = (now - dt).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
+    seconds, future = _elapsed(_aware(dt), _aware(now))
     if seconds < 60:
         return "just now"
     for unit, size in (
