@@ -254,12 +254,10 @@ def select(
     query = parse_query_or_exit(query_text)
     indices = list(range(len(collection.articles)))
     if query is not None:
-        from datetime import UTC, datetime
-
         from reader.query import QueryContext, QueryIndex
 
         index = QueryIndex(collection.articles)
-        context = QueryContext(states=states, link_status=link_status or {}, now=datetime.now(UTC))
+        context = QueryContext(states=states, link_status=link_status or {})
         indices = index.select(query, context)
     asks_archived = bool(query_text) and "is:archived" in query_text.lower()
     if not include_archived and not asks_archived:

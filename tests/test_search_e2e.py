@@ -153,7 +153,6 @@ def test_every_term_kind_matches_a_direct_filter(seeded, capsys, monkeypatch):
         def now(cls, tz=None):
             return FIXED_NOW if tz else FIXED_NOW.replace(tzinfo=None)
 
-    monkeypatch.setattr("reader.cli.datetime", FixedDatetime, raising=False)
     monkeypatch.setattr(query_module, "datetime", FixedDatetime)
     for text, predicate in CASES:
         expected = {r["_id"] for r in records if predicate(r, marks[r["_id"]])}
