@@ -16,11 +16,13 @@ related articles, extra fields). The app loads slim articles and reads only the 
 warm start of 100,000 articles neither decodes nor holds the rest; the CLI reads both.
 
 Records are tuples of plain values serialised with `marshal` (the fastest stdlib format for them);
-`extra` values that marshal cannot hold (YAML dates, sets) are pickled, field by field. Providers
-are stored once per cache and shared between articles. A checksum guards the payload.
+`extra` values that marshal cannot hold (YAML dates, sets) are pickled, field by field. Equal
+providers are written once per segment and shared between articles. Checksums guard the payload.
 
-Cold loads of many files are split over a pool of processes (`workers`), which send back the
-same compact records the cache holds, so the transfer costs what a warm load costs.
+The file is a list of segments, each a chunk of files parsed together. Cold loads of many files
+are split over a pool of processes (`workers`) that claim chunks one at a time and send back
+each chunk's segment: this process decodes it into articles (a warm load's cost) and writes it
+to the cache as it came.
 """
 
 from __future__ import annotations
@@ -47,16 +49,17 @@ from reader.loader import (
     complete_article,
     iter_article_files,
     load_file,
+    load_file_keyed,
     slim_article,
 )
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
 from reader.paths import default_cache_dir
 
 #: Bump on any change to the model or to the record layout below.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _MAGIC = b"RDRPARSE"
-# magic, version, then crc32 and length of each part: the list part, then the detail part.
-_HEADER = struct.Struct("<8sIIQIQ")
+_HEADER = struct.Struct("<8sII")  # magic, version, number of segments
+_SEGMENT = struct.Struct("<QIQI")  # list part: length, crc32; detail part: length, crc32
 #: A file modified this close to the moment it was parsed may change again within the same
 #: mtime tick without changing size; such entries are not reused (they are parsed next time).
 RACY_WINDOW_NS = 2_000_000_000
@@ -70,7 +73,7 @@ _MICROSECOND = timedelta(microseconds=1)
 # An article is two tuples (no path: it comes from the walk, so a moved root still hits).
 # What the list and search need, read on every load:
 # (id, title, excerpt, has_body, published_us, category, type, quality, heat, published_flag,
-#  provider_index, topics, urls, images, related_count)
+#  provider (name, domain, logo), topics, urls, images, related_count)
 # and the rest, kept in a second part of the file that a slim (app) load never reads:
 # (body, related, extra, extra_pickled)
 Record = tuple[Any, ...]
@@ -153,79 +156,121 @@ def _load_root(
     root: str, cache_dir: Path | None, workers: int | None, slim: bool = False
 ) -> list[tuple[Article | None, list[Problem]]]:
     cache_file = cache_file_for(root, cache_dir=cache_dir)
-    old_entries, providers, old_details = _read_cache(cache_file, details=not slim)
-    decoder = _Decoder(providers, slim=slim)
+    old_entries, old_details = _read_cache(cache_file, details=not slim)
+    decoder = _Decoder(slim=slim)
     files = list(iter_article_files(root))
-    now_ns = time.time_ns()
 
-    stats: list[tuple[int, int] | None] = []
-    hits: list[bool] = []
-    for path, relative in files:
-        try:
-            info = os.stat(path)
-            key: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
-        except OSError:
-            key = None
-        stats.append(key)
-        entry = old_entries.get(relative) if key is not None else None
-        hits.append(
-            entry is not None and entry[0] == key[0] and entry[1] == key[1]  # type: ignore[index]
-        )
+    # Only files the cache knows are stat'ed here; the others are parsed, and their key comes
+    # from the open file (so a cold load makes one pass over the files, not two).
+    hits = [False] * len(files)
+    if old_entries:
+        for index, (path, relative) in enumerate(files):
+            entry = old_entries.get(relative)
+            if entry is None:
+                continue
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            hits[index] = entry[0] == info.st_size and entry[1] == info.st_mtime_ns
     to_parse = [index for index, hit in enumerate(hits) if not hit]
-    changed = bool(to_parse) or sum(hits) != len(old_entries)
-    if changed and old_details is None:
+    changed = bool(to_parse) or len(files) - len(to_parse) != len(old_entries)
+    if changed and old_details is None and old_entries:
         # The cache is rewritten: the reused entries need their detail part too.
-        old_entries, providers, old_details = _read_cache(cache_file, details=True)
-        decoder = _Decoder(providers, slim=slim)
+        old_entries, old_details = _read_cache(cache_file, details=True)
     details = old_details or {}
 
-    results: list[tuple[Article | None, list[Problem]] | None] = []
-    new_entries: dict[str, Entry] = {}
-    new_details: dict[str, Detail | None] = {}
+    results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
+    reused_relatives: list[str] = []
+    reused_entries: list[Entry] = []
+    reused_details: list[Detail | None] = []
     for index, (path, relative) in enumerate(files):
         if hits[index]:
             # Popped: each record is freed as its article is built, so a warm load of 100,000
             # articles never holds both (unless the cache is rewritten and needs them).
             entry = old_entries.pop(relative)
             detail = details.pop(relative, None)
-            results.append(decoder.entry(entry, detail, path))
+            results[index] = decoder.entry(entry, detail, path)
             if changed:
-                new_entries[relative] = entry
-                new_details[relative] = detail
-        else:
-            results.append(None)
+                reused_relatives.append(relative)
+                reused_entries.append(entry)
+                reused_details.append(detail)
 
-    encoder = _Encoder(providers)
+    segments: list[Segment] = []
     if to_parse:
-        parsed = _parse_files([files[i] for i in to_parse], workers)
-        for index, (article, file_problems) in zip(to_parse, parsed, strict=True):
-            kept = slim_article(article) if slim and article is not None else article
-            results[index] = (kept, file_problems)
-            key = stats[index]
-            if key is None or now_ns - key[1] < RACY_WINDOW_NS:
-                continue  # unreadable, or too fresh to trust its mtime
-            try:
-                record, detail, encoded_problems = encoder.article(article, file_problems)
-            except Exception:  # a value the record format cannot hold: parse it every time
-                continue
-            relative = files[index][1]
-            new_entries[relative] = (key[0], key[1], record, encoded_problems)
-            new_details[relative] = detail
-
+        parsed, segments = _parse_files([files[i] for i in to_parse], workers, slim)
+        for index, result in zip(to_parse, parsed, strict=True):
+            results[index] = result
     if changed:
-        _write_cache(cache_file, root, new_entries, new_details, encoder)
+        if reused_relatives:
+            segment = _segment(reused_relatives, reused_entries, reused_details)
+            if segment is not None:
+                segments.append(segment)
+        _write_cache(cache_file, segments)
     return results  # type: ignore[return-value] - every slot is filled by now
 
 
+# A segment of the cache file: marshal bytes of `(relatives, entries)` and of the aligned
+# details. Parsing produces them chunk by chunk (in worker processes too), and writing the cache
+# is then only a matter of concatenating them.
+Segment = tuple[bytes, bytes]
+
+
+def _segment(
+    relatives: list[str], entries: list[Entry], details: list[Detail | None]
+) -> Segment | None:
+    try:
+        return marshal.dumps((relatives, entries)), marshal.dumps(details)
+    except (ValueError, RecursionError):  # a value marshal refuses: those files are not cached
+        return None
+
+
+def _parse_chunk(
+    files: list[tuple[str, str]], slim: bool, *, want_articles: bool = True
+) -> tuple[list[tuple[Article | None, list[Problem]]], Segment | None]:
+    """Parse files here; their articles (unless not wanted: a worker sends only the segment),
+    and the cache segment that holds them."""
+    encoder = _Encoder()
+    now_ns = time.time_ns()
+    results: list[tuple[Article | None, list[Problem]]] = []
+    relatives: list[str] = []
+    entries: list[Entry] = []
+    details: list[Detail | None] = []
+    with quiet_native_errors():
+        for path, relative in files:
+            article, problems, key = load_file_keyed(path, relative)
+            if want_articles:
+                results.append((_kept(article, slim), problems))
+            relatives.append(relative)
+            try:
+                record, detail, encoded_problems = encoder.article(article, problems)
+            except Exception:  # a value the record format cannot hold: parse it every time
+                entries.append(_UNUSABLE)
+                details.append(None)
+                continue
+            if key is None or now_ns - key[1] < RACY_WINDOW_NS:
+                key = (-1, -1)  # unreadable, or too fresh to trust its mtime: parsed next time
+            entries.append((key[0], key[1], record, encoded_problems))
+            details.append(detail)
+    return results, _segment(relatives, entries, details)
+
+
+#: The entry of a file that could not be encoded: never a hit (size -1), and a worker's way
+#: of saying "parse this one yourself" (problems None).
+_UNUSABLE: Entry = (-1, -1, None, None)  # type: ignore[assignment]
+
+
 def _parse_files(
-    files: list[tuple[str, str]], workers: int | None
-) -> list[tuple[Article | None, list[Problem]]]:
+    files: list[tuple[str, str]], workers: int | None, slim: bool = False
+) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]]:
     """Parse files, over several processes when there are many."""
     count = _worker_count(workers, len(files))
-    if count <= 1:
-        with quiet_native_errors():
-            return [load_file(path, relative) for path, relative in files]
-    return _parse_in_pool(files, count)
+    if count > 1:
+        pooled = _parse_in_pool(files, count, slim)
+        if pooled is not None:
+            return pooled
+    results, segment = _parse_chunk(files, slim)
+    return results, [segment] if segment is not None else []
 
 
 def _worker_count(workers: int | None, files: int) -> int:
@@ -236,67 +281,119 @@ def _worker_count(workers: int | None, files: int) -> int:
     return max(1, workers)
 
 
+#: Files per chunk of a pooled parse (fewer when there are few files).
+_CHUNK_MAX = 256
+
+
 def _parse_in_pool(
-    files: list[tuple[str, str]], count: int
-) -> list[tuple[Article | None, list[Problem]]]:
-    """This process parses one share, `count - 1` spawned processes the others.
+    files: list[tuple[str, str]], count: int, slim: bool
+) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]] | None:
+    """This process and `count - 1` worker processes parse chunks of files, each claiming the
+    next chunk from a shared counter until none is left; None when no worker could start.
 
-    Workers return the compact cache records (marshal bytes), which decode much faster than
-    pickled dataclasses. Any pool failure falls back to parsing here.
+    Claiming balances the load by itself: a worker that started late (a spawned interpreter) or
+    this process, which also decodes what the workers send, simply take fewer chunks. Workers
+    send each chunk back as soon as it is parsed, as its cache segment (marshal bytes, which
+    decode much faster than pickled dataclasses and are written to the cache as they are), and
+    this process decodes them between its own chunks. A chunk that never comes back (a worker
+    died) is parsed here.
     """
-    import concurrent.futures
     import multiprocessing
+    import queue as queue_module
+    import threading
 
-    shares = [files[i::count] for i in range(count)]  # interleaved: big and small files spread
-    results: list[list[tuple[Article | None, list[Problem]]]] = [[] for _ in shares]
+    size = max(16, min(_CHUNK_MAX, len(files) // (count * 8)))
+    chunks = [files[start : start + size] for start in range(0, len(files), size)]
+    done: list[list[tuple[Article | None, list[Problem]]] | None] = [None] * len(chunks)
+    segments: list[Segment | None] = [None] * len(chunks)
+    processes = []
     try:
         # `fork` starts a worker in milliseconds, but forking a process that runs threads (the
         # TUI's workers) can deadlock the child: then `spawn` (a fresh interpreter, ~0.3 s).
-        import threading
-
         method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
         context = multiprocessing.get_context(method)
-        with concurrent.futures.ProcessPoolExecutor(count - 1, mp_context=context) as pool:
-            futures = {pool.submit(_parse_share, share): n for n, share in enumerate(shares[1:], 1)}
-            with quiet_native_errors():
-                results[0] = [load_file(path, relative) for path, relative in shares[0]]
-            for future, n in futures.items():
-                payload = future.result()
-                results[n] = _decode_share(payload, shares[n])
-    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
-        with quiet_native_errors():
-            return [load_file(path, relative) for path, relative in files]
-    merged: list[tuple[Article | None, list[Problem]]] = [None] * len(files)  # type: ignore[list-item]
-    for n, share_results in enumerate(results):
-        merged[n::count] = share_results
-    return merged
+        counter = context.Value("l", 0)
+        inbox = context.Queue()
+        for _ in range(count - 1):
+            process = context.Process(target=_pool_worker, args=(chunks, counter, inbox))
+            process.daemon = True
+            process.start()
+            processes.append(process)
+    except (OSError, RuntimeError, ValueError):
+        for process in processes:
+            process.kill()
+        return None
+    decoder = _Decoder(slim=slim)
+
+    def receive(timeout: float | None) -> bool:
+        try:
+            index, segment = inbox.get(timeout=timeout) if timeout else inbox.get_nowait()
+        except (queue_module.Empty, OSError, EOFError, ValueError):
+            return False
+        if segment is None:  # the worker could not encode this chunk: parse it here
+            parse_here(index)
+        else:
+            done[index] = _decode_segment(decoder, segment, chunks[index], slim)
+            segments[index] = segment
+        return True
+
+    def parse_here(index: int) -> None:
+        done[index], segments[index] = _parse_chunk(chunks[index], slim)
+
+    while (index := _claim(counter, len(chunks))) is not None:
+        parse_here(index)
+        while receive(None):
+            pass
+    while any(chunk is None for chunk in done):
+        if not receive(0.05) and not any(process.is_alive() for process in processes):
+            while receive(None):  # what a finished worker flushed before it exited
+                pass
+            break
+    for index, chunk in enumerate(done):
+        if chunk is None:  # lost with a worker that died: parse it here
+            parse_here(index)
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():
+            process.kill()
+    merged = [result for chunk in done for result in chunk]  # type: ignore[union-attr]
+    return merged, [segment for segment in segments if segment is not None]
 
 
-def _parse_share(files: list[tuple[str, str]]) -> bytes:
-    """In a worker process: parse files, return their records and providers as marshal bytes."""
-    encoder = _Encoder()
-    entries = []
+def _claim(counter: Any, total: int) -> int | None:
+    """The next unclaimed chunk index, or None when every chunk is taken."""
+    with counter.get_lock():
+        index = counter.value
+        if index >= total:
+            return None
+        counter.value = index + 1
+    return index
+
+
+def _pool_worker(chunks: list[list[tuple[str, str]]], counter: Any, inbox: Any) -> None:
+    """In a worker process: parse claimed chunks until none is left, sending each back."""
     gc.disable()
-    with quiet_native_errors():
-        for path, relative in files:
-            try:
-                entries.append(encoder.article(*load_file(path, relative)))
-            except Exception:  # cannot travel as a record: the parent parses this one itself
-                entries.append((None, None, None))
-    return marshal.dumps((encoder.providers, entries))
+    while (index := _claim(counter, len(chunks))) is not None:
+        inbox.put((index, _parse_chunk(chunks[index], slim=False, want_articles=False)[1]))
 
 
-def _decode_share(
-    payload: bytes, files: list[tuple[str, str]]
+def _kept(article: Article | None, slim: bool) -> Article | None:
+    return slim_article(article) if slim and article is not None else article
+
+
+def _decode_segment(
+    decoder: _Decoder, segment: Segment, files: list[tuple[str, str]], slim: bool
 ) -> list[tuple[Article | None, list[Problem]]]:
-    providers, entries = marshal.loads(payload)
-    decoder = _Decoder(providers)
-    return [
-        decoder.entry((0, 0, record, problems), detail, path)
-        if problems is not None
-        else load_file(path, relative)
-        for (path, relative), (record, detail, problems) in zip(files, entries, strict=True)
-    ]
+    _relatives, entries = marshal.loads(segment[0])
+    details = marshal.loads(segment[1]) if not slim else [None] * len(entries)
+    results = []
+    for (path, relative), entry, detail in zip(files, entries, details, strict=True):
+        if entry[3] is None:  # the worker could not encode it: parse it here
+            article, problems = load_file(path, relative)
+            results.append((_kept(article, slim), problems))
+        else:
+            results.append(decoder.entry(entry, detail, path))
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,20 +420,14 @@ def _micros(moment: datetime | None) -> int | None:
 
 
 class _Encoder:
-    """Articles -> records; providers numbered once."""
+    """Articles -> records. Equal providers become one tuple, which marshal writes once."""
 
-    def __init__(self, providers: list[tuple[str, str, str | None]] | None = None) -> None:
-        # Seeded with an old cache's table, so the records reused from it stay valid.
-        self.providers: list[tuple[str, str, str | None]] = list(providers or ())
-        self._provider_index = {tuple(p): i for i, p in enumerate(self.providers)}
+    def __init__(self) -> None:
+        self._providers: dict[tuple[str, str, str | None], tuple[str, str, str | None]] = {}
 
-    def provider(self, provider: Provider) -> int:
+    def provider(self, provider: Provider) -> tuple[str, str, str | None]:
         key = (provider.name, provider.domain, provider.logo)
-        index = self._provider_index.get(key)
-        if index is None:
-            index = self._provider_index[key] = len(self.providers)
-            self.providers.append(key)
-        return index
+        return self._providers.setdefault(key, key)
 
     def article(
         self, article: Article | None, problems: list[Problem]
@@ -390,8 +481,8 @@ def _urls(urls: Urls) -> tuple[str | None, ...]:
 class _Decoder:
     """Records -> articles (providers shared)."""
 
-    def __init__(self, providers: list[tuple[str, str, str | None]], *, slim: bool = False) -> None:
-        self.providers = [Provider(*p) for p in providers]
+    def __init__(self, *, slim: bool = False) -> None:
+        self._providers: dict[tuple[str, str, str | None], Provider] = {}
         self.slim = slim
         # Equal small values shared by every article that has them (topics, category, type):
         # a large collection repeats a few dozen of them a hundred thousand times.
@@ -408,7 +499,6 @@ class _Decoder:
         )
         if record is None:
             return None, problems
-        providers = self.providers
         (
             id_,
             title,
@@ -451,7 +541,7 @@ class _Decoder:
             quality,
             heat,
             published_flag,
-            providers[provider],
+            self.provider(provider),
             topics,
             Urls(*urls),
             image_objects,
@@ -466,13 +556,19 @@ class _Decoder:
             article = complete_article(article)
         return article, problems
 
+    def provider(self, key: tuple[str, str, str | None]) -> Provider:
+        provider = self._providers.get(key)
+        if provider is None:
+            provider = self._providers[key] = Provider(*key)
+        return provider
+
     def _related(self, r: tuple[Any, ...]) -> RelatedArticle:
         return RelatedArticle(
             r[0],
             r[1],
             None if r[2] is None else _EPOCH + r[2] * _MICROSECOND,
             Urls(*r[3]),
-            self.providers[r[4]],
+            self.provider(r[4]),
             r[5],
             r[6],
         )
@@ -480,62 +576,76 @@ class _Decoder:
 
 # ---------------------------------------------------------------------------------------------
 # The file
+#
+# header (magic, version, number of segments), then per segment the length and crc32 of its list
+# part and of its detail part, then every list part, then every detail part. A slim load reads
+# the header, the table and the list parts: one contiguous read.
 
 
 def _read_cache(
     path: Path, *, details: bool
-) -> tuple[dict[str, Entry], list[tuple[str, str, str | None]], dict[str, Detail | None] | None]:
-    """Entries and provider table of a cache file (and the detail part when asked for); empty
-    when missing, foreign or corrupt. A slim load reads only the first part of the file."""
-    empty: tuple[dict[str, Entry], list[tuple[str, str, str | None]], None] = ({}, [], None)
+) -> tuple[dict[str, Entry], dict[str, Detail | None] | None]:
+    """Entries of a cache file (and the detail records when asked for); empty when missing,
+    foreign or corrupt. Entries that can never be hits (size -1) are left out."""
+    empty: tuple[dict[str, Entry], None] = ({}, None)
     try:
         with open(path, "rb") as handle:
-            header = handle.read(_HEADER.size)
-            magic, version, crc_list, length_list, crc_detail, length_detail = _HEADER.unpack(
-                header
-            )
-            if magic != _MAGIC or version != CACHE_VERSION:
+            magic, version, count = _HEADER.unpack(handle.read(_HEADER.size))
+            if magic != _MAGIC or version != CACHE_VERSION or count > 1 << 20:
                 return empty
-            list_part = handle.read(length_list)
-            detail_part = handle.read(length_detail) if details else None
-        if len(list_part) != length_list or zlib.crc32(list_part) != crc_list:
+            table_bytes = handle.read(_SEGMENT.size * count)
+            if len(table_bytes) != _SEGMENT.size * count:
+                return empty
+            table = list(_SEGMENT.iter_unpack(table_bytes))
+            list_length = sum(row[0] for row in table)
+            list_area = handle.read(list_length)
+            detail_length = sum(row[2] for row in table)
+            detail_area = handle.read(detail_length) if details else None
+        if len(list_area) != list_length:
             return empty
-        _root, providers, relatives, entries = marshal.loads(list_part)
-        if len(relatives) != len(entries):
+        if detail_area is not None and len(detail_area) != detail_length:
             return empty
-        detail_map: dict[str, Detail | None] | None = None
-        if detail_part is not None:
-            if len(detail_part) != length_detail or zlib.crc32(detail_part) != crc_detail:
+        entries: dict[str, Entry] = {}
+        detail_map: dict[str, Detail | None] | None = {} if detail_area is not None else None
+        list_view = memoryview(list_area)
+        detail_view = memoryview(detail_area) if detail_area is not None else None
+        list_at = detail_at = 0
+        for length, crc, length_detail, crc_detail in table:
+            part = list_view[list_at : list_at + length]
+            list_at += length
+            if zlib.crc32(part) != crc:
                 return empty
-            detail_list = marshal.loads(detail_part)
-            if len(detail_list) != len(relatives):
+            relatives, segment_entries = marshal.loads(part)
+            if len(relatives) != len(segment_entries):
                 return empty
-            detail_map = dict(zip(relatives, detail_list, strict=True))
-        return dict(zip(relatives, entries, strict=True)), providers, detail_map
+            usable = [entry[0] >= 0 for entry in segment_entries]
+            if all(usable):
+                entries.update(zip(relatives, segment_entries, strict=True))
+            else:
+                entries.update(
+                    (relative, entry)
+                    for relative, entry, ok in zip(relatives, segment_entries, usable, strict=True)
+                    if ok
+                )
+            if detail_view is not None and detail_map is not None:
+                part = detail_view[detail_at : detail_at + length_detail]
+                detail_at += length_detail
+                if zlib.crc32(part) != crc_detail:
+                    return empty
+                segment_details = marshal.loads(part)
+                if len(segment_details) != len(relatives):
+                    return empty
+                detail_map.update(zip(relatives, segment_details, strict=True))
+        return entries, detail_map
     except Exception:
         return empty
 
 
-def _write_cache(
-    path: Path,
-    root: str,
-    entries: dict[str, Entry],
-    details: dict[str, Detail | None],
-    encoder: _Encoder,
-) -> None:
+def _write_cache(path: Path, segments: list[Segment]) -> None:
     """Write atomically; failures (read-only folder, full disk) are ignored."""
-    relatives = list(entries)
-    list_part = marshal.dumps(
-        (os.path.realpath(root), encoder.providers, relatives, list(entries.values()))
-    )
-    detail_part = marshal.dumps([details.get(relative) for relative in relatives])
-    header = _HEADER.pack(
-        _MAGIC,
-        CACHE_VERSION,
-        zlib.crc32(list_part),
-        len(list_part),
-        zlib.crc32(detail_part),
-        len(detail_part),
+    header = _HEADER.pack(_MAGIC, CACHE_VERSION, len(segments))
+    table = b"".join(
+        _SEGMENT.pack(len(lst), zlib.crc32(lst), len(det), zlib.crc32(det)) for lst, det in segments
     )
     tmp_name = None
     try:
@@ -543,11 +653,14 @@ def _write_cache(
         fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(header)
-            handle.write(list_part)
-            handle.write(detail_part)
+            handle.write(table)
+            for list_part, _ in segments:
+                handle.write(list_part)
+            for _, detail_part in segments:
+                handle.write(detail_part)
         os.replace(tmp_name, path)
         tmp_name = None
-    except (OSError, ValueError, RecursionError):  # unwritable, or a value marshal refuses
+    except OSError:  # unwritable folder, full disk
         pass
     finally:
         if tmp_name is not None:

@@ -104,9 +104,7 @@ def test_removed_and_new_files(feed: Path, cache_dir: Path) -> None:
     assert "Beta" not in titles(warm)
     assert "Delta" in titles(warm)
     same_as_loader(warm, [str(feed)])
-    entries, _providers, _details = cache._read_cache(
-        cache_file_for(feed, cache_dir=cache_dir), details=True
-    )
+    entries, _details = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert sorted(entries) == ["a.md", "broken.md", "new/d.md", "sub/c.md"]
 
 
@@ -128,7 +126,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(feed: Path, cache_dir: Path, damag
     collection = load_collection_cached([str(feed)], cache_dir=cache_dir)
     assert "Omega" in titles(collection)  # nothing was taken from the damaged cache
     same_as_loader(collection, [str(feed)])
-    entries, _, _ = cache._read_cache(path, details=True)
+    entries, _ = cache._read_cache(path, details=True)
     assert len(entries) == 4  # rewritten, readable again
 
 
@@ -152,7 +150,7 @@ def test_version_bump_ignores_old_caches(
     assert "Omega" in titles(load_collection_cached([str(feed)], cache_dir=cache_dir))
     # A file carrying the new name but the old header is refused too.
     new_file.write_bytes(old_file.read_bytes())
-    assert cache._read_cache(new_file, details=True) == ({}, [], None)
+    assert cache._read_cache(new_file, details=True) == ({}, None)
     assert clear_cache(cache_dir=cache_dir) == 2
 
 
@@ -160,7 +158,7 @@ def test_fresh_files_are_not_trusted(feed: Path, cache_dir: Path) -> None:
     now = time.time_ns()
     write(feed / "fresh.md", article_text("Fresh"), mtime_ns=now)
     load_collection_cached([str(feed)], cache_dir=cache_dir)
-    entries, _, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
+    entries, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert "fresh.md" not in entries  # within the racy window: parsed again next time
     assert "a.md" in entries
 

@@ -517,3 +517,17 @@ def test_direct_path_takes_the_real_shape() -> None:
         assert identical(value, reference(text)), path
         taken += 1
     assert taken >= 40
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(["-", "---", ".", "...", "\n", " ", "\t", "a", "\xa0", "\x1c"])),
+    st.integers(min_value=0, max_value=40),
+)
+def test_closing_fence_search_equals_its_regex(pieces: list[str], start: int) -> None:
+    text = "".join(pieces)
+    start = min(start, len(text))
+    start = text.rfind("\n", 0, start) + 1  # split() searches from the start of a line
+    match = frontmatter._CLOSING_FENCE.search(text, start)
+    expected = None if match is None else (match.start(), match.end())
+    assert frontmatter._closing_fence(text, start) == expected
