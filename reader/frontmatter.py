@@ -198,7 +198,12 @@ _PLAIN = (
     rf"[^\n:#{_NO}]*+(?:(?::(?=[^\s{_NO}])|(?<=[^\s{_NO}])\#)[^\n:#{_NO}]*+)*+"
 )
 _VALUE = rf"(?:{_DQ}|{_SQ}|{_PLAIN})"
-_LINE = rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
+# (The lookahead after a key: `- x:y` is the item "x:y", which the possessive repetition below
+# would never find once `- x:` had matched as a key.)
+_LINE = (
+    rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?(?=[ ]*+(?:\n|\Z))"
+    rf"|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
+)
 # The whole front matter, line by line: anything else goes to the safe loader.
 _SIMPLE_DOCUMENT = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 # Plain scalars that rapidyaml could read otherwise than PyYAML: anything starting like a number,
@@ -280,28 +285,74 @@ def _unmark_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # The direct path: the simple subset built in Python, no YAML library at all
 
 _KEY_AT = re.compile(rf"({_KEY}):(?:[ ]+|$)")
+_KEYS: dict[str, bool] = {}  # text before a line's first colon -> whether it is a key
+# What `_SIMPLE_DOCUMENT` checks, taken apart so the direct path checks it as it goes (one pass
+# over the text instead of two): no refused character anywhere, and each value one of these.
+_REFUSED_CHARACTER = re.compile(f"[{_NO}]")
+_DQ_VALUE = re.compile(_DQ)
+_SQ_VALUE = re.compile(_SQ)
+_PLAIN_VALUE = re.compile(_PLAIN)
+# Characters a plain scalar cannot start with (`-?:` can, before a non-space; see `_PLAIN`).
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+def _has_refused_character(text: str) -> bool:
+    # Printable ASCII (newlines aside) is the common case: `isprintable` checks it in C, and
+    # every refused character is unprintable, so only other text needs the regex.
+    return not text.replace("\n", " ").isprintable() and bool(_REFUSED_CHARACTER.search(text))
 
 
 def _scalar(raw: str) -> Any:
-    """One scalar of the subset -> what the safe loader gives for it."""
+    """One scalar of the subset -> what the safe loader gives for it; `_Unsure` for anything
+    `_VALUE` would not match."""
     first = raw[0]
     if first == '"':
         body = raw[1:-1]
-        return json.loads(raw) if "\\" in body else body
+        if len(raw) < 2 or raw[-1] != '"':
+            raise _Unsure
+        if '"' in body or "\\" in body:
+            if not _DQ_VALUE.fullmatch(raw):
+                raise _Unsure
+            return json.loads(raw)
+        return body
     if first == "'":
-        return raw[1:-1].replace("''", "'")
+        body = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != "'":
+            raise _Unsure
+        if "'" in body:
+            if not _SQ_VALUE.fullmatch(raw):
+                raise _Unsure
+            return body.replace("''", "'")
+        return body
+    if (first in _INDICATORS or first.isspace()) and (
+        first not in "-?:" or len(raw) < 2 or raw[1].isspace()
+    ):
+        raise _Unsure
+    if ":" in raw or "#" in raw:
+        if raw.isascii():  # the only whitespace left in ASCII is the space: no regex needed
+            if ": " in raw or " #" in raw or raw[-1] == ":":
+                raise _Unsure
+        elif not _PLAIN_VALUE.fullmatch(raw):
+            raise _Unsure
     if first not in _RESOLVED_FIRST:  # PyYAML's implicit resolvers key on the first character
         return raw
     if raw.isdigit() and (first != "0" or raw == "0") and raw.isascii():
         return int(raw)  # a plain decimal: what construct_yaml_int gives
-    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+    if _UTC_SECOND.fullmatch(raw):  # the common `2023-08-30T20:54:00Z`: a timestamp, always
+        return datetime.fromisoformat(raw)
+    tag = _TAGS.get(raw)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+        if len(raw) <= 24 and len(_TAGS) < 4096:  # `news`, `true`: the same few words again
+            _TAGS[raw] = tag
     if tag == _STR_TAG:
         return raw
-    if _UTC_SECOND.fullmatch(raw):
-        return datetime.fromisoformat(raw)
     if tag not in _CONVERTIBLE:
         raise _Unsure
     return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+
+
+_TAGS: dict[str, str] = {}  # plain scalar -> the tag PyYAML's resolver gives it
 
 
 # Every first character for which PyYAML has an implicit resolver (bool, float, int, merge, null,
@@ -350,8 +401,12 @@ def _direct_parse(yaml_text: str) -> Any:
     """Build the value of a simple document (see `_SIMPLE_DOCUMENT`) line by line.
 
     Only block mappings, block sequences and one-line scalars occur in the subset; anything this
-    builder is not sure about raises `_Unsure`, and the document goes to the other paths.
+    builder is not sure about raises `_Unsure`, and the document goes to the other paths. It
+    takes nothing `_SIMPLE_DOCUMENT` refuses (tests/test_fastparse.py checks it), but checks
+    that as it goes rather than with the whole-document regex first.
     """
+    if _has_refused_character(yaml_text):
+        raise _Unsure
     stack: list[Any] = []
     root: Any = None
     for raw_line in yaml_text.split("\n"):
@@ -361,8 +416,8 @@ def _direct_parse(yaml_text: str) -> Any:
             continue
         column = len(line) - len(content)
         after_dash = False
-        while content[:2] == "- " or content == "-":
-            if content == "-":
+        while content[0] == "-" and content[1:2] in (" ", ""):
+            if len(content) == 1:
                 raise _Unsure
             # Close what is deeper, then: a new item of this sequence, or a new sequence.
             while stack and stack[-1].indent > column:
@@ -391,14 +446,27 @@ def _direct_parse(yaml_text: str) -> Any:
             column += 1 + len(rest) - len(stripped)
             content = stripped
             after_dash = True
-        match = _KEY_AT.match(content)
-        if match is None:  # a scalar item: `- value`
+        # `key:` then the end of the line or spaces and a value; what `_KEY_AT` matches, with a
+        # dictionary of keys already checked instead of a regex on every line.
+        colon = content.find(":")
+        key = content[:colon] if colon > 0 else ""
+        valid = _KEYS.get(key)
+        if valid is None:
+            valid = bool(key) and _KEY_AT.fullmatch(key + ":") is not None
+            if len(_KEYS) < 4096:
+                _KEYS[key] = valid
+        if valid:
+            value_text = content[colon + 1 :]
+            if value_text:
+                if value_text[0] != " ":
+                    valid = False
+                else:
+                    value_text = value_text.lstrip(" ")
+        if not valid:  # a scalar item: `- value`
             if not after_dash:
                 raise _Unsure
             stack[-1].value.append(_scalar(content))
             continue
-        key = match.group(1)
-        value_text = content[match.end() :]
         if after_dash:
             node = _Map(column)
             _attach(stack, node, column, after_dash=True)
@@ -491,13 +559,11 @@ def fast_parse(yaml_text: str) -> Any:
     Returns :data:`NOT_HANDLED` when rapidyaml is unavailable or the text is outside the subset
     proven equal (the caller then uses the safe loader).
     """
-    if not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
-        return NOT_HANDLED
     try:
         return _direct_parse(yaml_text)
     except Exception:  # _Unsure, or a value PyYAML's constructor refuses: try the others
         pass
-    if _ryml is None:
+    if _ryml is None or not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
         return NOT_HANDLED
     try:
         text = _SPECIAL.sub(_mark, "\n" + yaml_text)

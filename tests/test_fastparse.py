@@ -61,6 +61,13 @@ def reference(text: str) -> object:
 def check(text: str) -> object:
     """The fast result (when it takes the text) must equal the safe loader's; returns it."""
     expected = reference(text)
+    try:
+        direct = frontmatter._direct_parse(text)
+    except Exception:
+        pass
+    else:  # the direct path checks the subset as it goes: it must take nothing outside it
+        assert frontmatter._SIMPLE_DOCUMENT.fullmatch(text), f"outside the subset: {text!r}"
+        assert identical(direct, expected), f"{text!r}: direct {direct!r} != safe {expected!r}"
     fast = fast_parse(text)
     if fast is not NOT_HANDLED:
         assert not isinstance(expected, type), f"fast parsed what libyaml rejects: {text!r}"
@@ -302,7 +309,8 @@ def test_dumped_mappings(mapping: dict, unicode: bool) -> None:
 _fragment = st.sampled_from(
     ["key", "other", "yes", "- ", "- - ", ": ", ":", " ", "  ", "x", "1", "0x1F", "~", "2001-01-01",
      "2023-08-30T20:54:00Z", '"q"', "'s'", '"a\\"b"', "#", " #c", "[", "]", "{", "&a", "*a", "!t",
-     "|", ">", "-1", ".5", "nan", "null", "true", "http://a/b?c=1#f", "é", "’", "\t", "? "]
+     "|", ">", "-1", ".5", "nan", "null", "true", "http://a/b?c=1#f", "é", "’", "\t", "? ",
+     "\xa0", "\u3000", ":x", "a#b", " # ", "'a'b'", '"a"b"', "''", '""', "\x85", "\\", "-x"]
 )  # fmt: skip
 _line = st.tuples(st.integers(0, 6), st.lists(_fragment, max_size=5)).map(
     lambda parts: " " * parts[0] + "".join(parts[1])
