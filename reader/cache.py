@@ -121,11 +121,7 @@ def load_collection_cached(
             if not os.path.exists(root_str):
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
-            for article, file_problems in _load_root(root_str, cache_dir, workers, slim):
-                if article is not None:
-                    articles.append(article)
-                if file_problems:
-                    problems.extend(file_problems)
+            _load_root(root_str, cache_dir, workers, slim, articles, problems)
         articles = _dedupe_ids(articles)
     finally:
         if gc_was_enabled:
@@ -153,11 +149,16 @@ def clear_cache(*, cache_dir: Path | None = None) -> int:
 
 
 def _load_root(
-    root: str, cache_dir: Path | None, workers: int | None, slim: bool = False
-) -> list[tuple[Article | None, list[Problem]]]:
+    root: str,
+    cache_dir: Path | None,
+    workers: int | None,
+    slim: bool,
+    articles: list[Article],
+    problems: list[Problem],
+) -> None:
+    """Append the articles and problems of one root, in walk order."""
     cache_file = cache_file_for(root, cache_dir=cache_dir)
     old_entries, old_details = _read_cache(cache_file, details=not slim)
-    decoder = _Decoder(slim=slim)
     files = list(iter_article_files(root))
 
     # Only files the cache knows are stat'ed here; the others are parsed, and their key comes
@@ -180,7 +181,12 @@ def _load_root(
         old_entries, old_details = _read_cache(cache_file, details=True)
     details = old_details or {}
 
-    results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
+    segments: list[Segment] = []
+    parsed: list[tuple[Article | None, list[Problem]]] = []
+    if to_parse:
+        parsed, segments = _parse_files([files[i] for i in to_parse], workers, slim)
+    next_parsed = iter(parsed).__next__
+    decode = _Decoder(slim=slim).entry
     reused_relatives: list[str] = []
     reused_entries: list[Entry] = []
     reused_details: list[Detail | None] = []
@@ -190,24 +196,25 @@ def _load_root(
             # articles never holds both (unless the cache is rewritten and needs them).
             entry = old_entries.pop(relative)
             detail = details.pop(relative, None)
-            results[index] = decoder.entry(entry, detail, path)
+            article, file_problems = decode(entry, detail, path)
             if changed:
                 reused_relatives.append(relative)
                 reused_entries.append(entry)
                 reused_details.append(detail)
+        else:
+            article, file_problems = next_parsed()
+        if article is not None:
+            articles.append(article)
+        if file_problems:
+            problems.extend(file_problems)
+    del parsed
 
-    segments: list[Segment] = []
-    if to_parse:
-        parsed, segments = _parse_files([files[i] for i in to_parse], workers, slim)
-        for index, result in zip(to_parse, parsed, strict=True):
-            results[index] = result
     if changed:
         if reused_relatives:
             segment = _segment(reused_relatives, reused_entries, reused_details)
             if segment is not None:
                 segments.append(segment)
         _write_cache(cache_file, segments)
-    return results  # type: ignore[return-value] - every slot is filled by now
 
 
 # A segment of the cache file: marshal bytes of `(relatives, entries)` and of the aligned

@@ -565,6 +565,8 @@ def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]
 
 def _dedupe_ids(articles: list[Article]) -> list[Article]:
     """Two files with the same id both load; the later ones get `-2`, `-3`, ... appended."""
+    if len({article.id for article in articles}) == len(articles):
+        return articles  # the common case, in a third of the time
     seen: dict[str, int] = {}
     result: list[Article] = []
     for article in articles:
