@@ -431,6 +431,10 @@ class _Encoder:
 
     def __init__(self) -> None:
         self._providers: dict[tuple[str, str, str | None], tuple[str, str, str | None]] = {}
+        # Equal small values (topics, category, type) as one object, which marshal writes
+        # once: a record per file each would be decoded, only to be shared and freed again,
+        # leaving a 100,000-article heap fragmented (20 MB more RSS).
+        self._shared: dict[Any, Any] = {}
 
     def provider(self, provider: Provider) -> tuple[str, str, str | None]:
         key = (provider.name, provider.domain, provider.logo)
@@ -444,19 +448,20 @@ class _Encoder:
             return None, None, encoded_problems
         extra = article.extra
         pickled = not _marshalable(extra)
+        share = self._shared.setdefault
         record = (
             article.id,
             article.title,
             article.excerpt,
             article.has_body,
             _micros(article.published),
-            article.category,
-            article.type,
+            share(article.category, article.category),
+            share(article.type, article.type),
             article.quality,
             article.heat,
             article.published_flag,
             self.provider(article.provider),
-            article.topics,
+            share(article.topics, article.topics),
             _urls(article.urls),
             tuple((i.url, i.width, i.height, i.title) for i in article.images),
             article.related_count,
@@ -471,7 +476,7 @@ class _Encoder:
                     _urls(r.urls),
                     self.provider(r.provider),
                     r.quality,
-                    r.type,
+                    share(r.type, r.type),
                 )
                 for r in article.related
             ),

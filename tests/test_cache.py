@@ -10,7 +10,7 @@ import pytest
 
 from reader import cache
 from reader.cache import cache_file_for, clear_cache, load_collection_cached
-from reader.loader import load_collection
+from reader.loader import iter_article_files, load_collection
 
 OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: well outside the racy window
 
@@ -253,3 +253,57 @@ def test_slim_rewrite_keeps_the_detail_part_for_full_loads(tmp_path: Path) -> No
     full = load_collection_cached([str(feed)], cache_dir=cache_dir)
     assert full.articles == load_collection([str(feed)]).articles
     assert any(a.related for a in full.articles) and not any(a.slim for a in full.articles)
+
+
+def _worker_that_dies_holding_a_chunk(chunks, counter, inbox) -> None:
+    cache._claim(counter, len(chunks))  # claims a chunk, and never sends it
+    os._exit(1)
+
+
+def test_a_chunk_lost_with_its_worker_is_parsed_here(
+    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(cache, "_pool_worker", _worker_that_dies_holding_a_chunk)
+    collection = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
+    same_as_loader(collection, [str(real_feed)])
+    warm = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
+    same_as_loader(warm, [str(real_feed)])
+
+
+def test_pool_under_spawn_when_threads_run(
+    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With other threads running (the app's workers) the pool spawns instead of forking."""
+    import threading
+
+    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        collection = load_collection_cached(
+            [str(real_feed)], cache_dir=cache_dir, workers=2, slim=True
+        )
+    finally:
+        stop.set()
+        thread.join()
+    from reader.loader import slim_article
+
+    assert collection.articles == [
+        slim_article(a) for a in load_collection([str(real_feed)]).articles
+    ]
+
+
+def test_pooled_cold_load_writes_a_cache_the_next_load_uses(
+    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
+    load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=3)
+    entries, details = cache._read_cache(
+        cache_file_for(real_feed, cache_dir=cache_dir), details=True
+    )
+    assert details is not None and set(details) == set(entries)
+    assert len(entries) == len(list(iter_article_files(real_feed)))
+    monkeypatch.setattr(cache, "_parse_files", None)  # a warm load must not parse anything
+    same_as_loader(load_collection_cached([str(real_feed)], cache_dir=cache_dir), [str(real_feed)])
