@@ -635,7 +635,7 @@ class QueryIndex:
             return result
 
         self.ids: list[str] = []
-        self._text: list[str] = []
+        self._text: list[str] = []  # see _compact
         self._provider: list[str] = []
         self._topics: list[frozenset[str]] = []
         self._category: list[str] = []
@@ -669,7 +669,7 @@ class QueryIndex:
             self.ids.append(a.id)
             fields = [fold(a.title), fold(a.excerpt), fold_short(provider.name)]
             fields.extend([fold_short(t) for t in a.topics])
-            self._text.append(_SEP.join(fields))
+            self._text.append(_compact(_SEP.join(fields)))
             provider_pair = (provider.name, provider.domain)
             provider_key = provider_keys.get(provider_pair)
             if provider_key is None:
@@ -710,7 +710,11 @@ class QueryIndex:
                 if published.tzinfo is None:
                     published = published.replace(tzinfo=UTC)
                 self._published.append((published - epoch) // micro)
-        self._has_sets = {name: frozenset(rows) for name, rows in self._has.items()}
+        self._has_flags: dict[str, bytearray] = {}  # one byte per row: a set of ints is 40x more
+        for name, rows in self._has.items():
+            flags = self._has_flags[name] = bytearray(len(articles))
+            for row in rows:
+                flags[row] = 1
         self._numbers: dict[str, list[int | float]] = {"quality": quality, "heat": heat}
         self._all = range(len(articles))
         # Rows of recent free-text needles over the whole collection: typing "rob", "robo",
@@ -760,9 +764,10 @@ class QueryIndex:
     def _leaf(self, node: Node, cand: Sequence[int], ctx: QueryContext) -> list[int]:
         full = cand is self._all
         if isinstance(node, Text):
-            needle = _fold(node.value)
-            if _SEP in needle:
+            folded = _fold(node.value)
+            if _SEP in folded:
                 return self._slow(node, cand)
+            needle = _compact(folded)
             if full:
                 return list(self._text_rows(needle))
             text = self._text
@@ -832,8 +837,8 @@ class QueryIndex:
         if node.field == "has":
             if full:
                 return list(self._has[node.value])
-            members = self._has_sets[node.value]
-            return [i for i in cand if i in members]
+            flags = self._has_flags[node.value]
+            return [i for i in cand if flags[i]]
         ids = self.ids
         if node.field == "link":
             links = ctx.link_status
@@ -846,6 +851,18 @@ class QueryIndex:
             return [i for i in cand if not ((s := states.get(ids[i])) is not None and s.read)]
         attr = {"read": "read", "starred": "starred", "archived": "archived"}[node.value]
         return [i for i in cand if (s := states.get(ids[i])) is not None and getattr(s, attr)]
+
+
+def _compact(text: str) -> str:
+    """Text to search in, one byte per character: its UTF-8 bytes, each read as a Latin-1
+    character (ASCII stays as it is).
+
+    One curly quote makes a Python string two bytes per character (an emoji, four); searched
+    the same way, the needle matches exactly where it matches the text (UTF-8 is
+    self-synchronising), and 100,000 haystacks take 16 MB less. (Bytes would too, but `in` on
+    bytes costs 50% more per test.)
+    """
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def _compare(column: list[int | float], op: str, value: int, cand: Sequence[int]) -> list[int]:

@@ -672,3 +672,35 @@ def test_select_equals_reference_while_typing(collection, text: str) -> None:
             continue
         expected = _reference(query, items, context, range(len(items)))
         assert index.select(query, context) == expected, text[:end]
+
+
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(alphabet="aéã€’😀한글\x00 Ã©", max_size=12),
+    st.text(alphabet="aéã€’😀한글\x00 Ã©", min_size=1, max_size=4),
+)
+def test_compact_haystacks_match_exactly_where_the_text_does(text: str, needle: str) -> None:
+    from reader.query import _compact
+
+    assert (_compact(needle) in _compact(text)) == (needle in text)
+
+
+def test_search_finds_non_ascii_words() -> None:
+    articles = [
+        Article(id="1", path="1.md", title="Café ’quoted’ story"),
+        Article(id="2", path="2.md", title="한빛 뉴스 AI"),
+        Article(id="3", path="3.md", title="🚀 launch day"),
+        Article(id="4", path="4.md", title="Plain ASCII title"),
+    ]
+    index = QueryIndex(articles)
+    context = QueryContext(states={}, link_status={})
+    for text, expected in [
+        ("café", [0]),
+        ("’quoted", [0]),
+        ("뉴스", [1]),
+        ("🚀", [2]),
+        ("ã", []),  # its UTF-8 starts like é's: must not match "Café"
+        ("ascii", [3]),
+        ("a", [0, 1, 2, 3]),
+    ]:
+        assert index.select(parse_query(text), context) == expected, text
