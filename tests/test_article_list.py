@@ -482,3 +482,28 @@ async def test_only_visible_rows_are_rendered() -> None:
         await pilot.pause()
         assert "Article 19999" in lines(widget)[-1]
         assert len(widget._line_cache) <= 2 * widget.size.height
+
+
+async def test_scrollbar_follows_rows_and_size_but_not_other_layouts() -> None:
+    """The list skips Textual's scrollbar update on layouts that change nothing of its own (a
+    detail-pane update), but rows and sizes still reach the scrollbar."""
+    app = ListApp(make_articles(500))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        article_list = app.query_one(ArticleList)
+        bar = article_list.vertical_scrollbar
+        assert bar.window_virtual_size == 501  # rows plus the header line
+        assert bar.window_size == article_list.container_size.height
+
+        article_list.set_order(range(40))  # a search leaves 40 rows
+        await pilot.pause()
+        assert bar.window_virtual_size == 41
+
+        await pilot.resize_terminal(100, 20)
+        await pilot.pause()
+        assert bar.window_size == article_list.container_size.height < 30
+
+        article_list.set_order(range(10))  # fits: no scrollbar is needed any more
+        await pilot.pause()
+        assert bar.window_virtual_size == 11
+        assert not article_list.show_vertical_scrollbar

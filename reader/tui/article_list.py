@@ -217,9 +217,10 @@ class ArticleList(ScrollView, can_focus=True):
         self.link_lookup: Callable[[str], str | None] | None = None
         """Article id -> "alive" | "broken" | other failure | None (not checked)."""
         self.now: Callable[[], datetime] = lambda: datetime.now().astimezone()
+        """The clock for relative dates (tests may replace it)."""
         self.empty_message = "No articles here."
         """Shown when no row is visible (an empty view or a search without results)."""
-        """The clock for relative dates (tests may replace it)."""
+        self._layout_key: tuple[Size, Size, Size] | None = None  # see _size_updated
 
     # ------------------------------------------------------------------ data
 
@@ -437,6 +438,19 @@ class ArticleList(ScrollView, can_focus=True):
         super().on_mount()
         # Relative dates ("5m") age while the app runs: repaint the visible rows each minute.
         self.set_interval(60, self.refresh_rows, name="article-list-clock")
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual's ScrollView compares the compositor's idea of our virtual size (our region)
+        # with ours (every row), which always differ for a line-API list: every layout anywhere
+        # on the screen (each detail-pane update) then repainted this scrollbar, ~4 ms a time.
+        # Only our size, our rows or our container matter.
+        key = (size, self.virtual_size, container_size)
+        if key == self._layout_key:
+            return False
+        self._layout_key = key
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width(), len(self._order) + 1)
