@@ -347,22 +347,24 @@ def _parse_in_pool(
     def parse_here(index: int) -> None:
         done[index], segments[index] = _parse_chunk(chunks[index], slim)
 
-    while (index := _claim(counter, len(chunks))) is not None:
-        parse_here(index)
-        while receive(None):
-            pass
-    while any(chunk is None for chunk in done):
-        if not receive(0.05) and not any(process.is_alive() for process in processes):
-            while receive(None):  # what a finished worker flushed before it exited
-                pass
-            break
-    for index, chunk in enumerate(done):
-        if chunk is None:  # lost with a worker that died: parse it here
+    try:
+        while (index := _claim(counter, len(chunks))) is not None:
             parse_here(index)
-    for process in processes:
-        process.join(timeout=1)
-        if process.is_alive():
-            process.kill()
+            while receive(None):
+                pass
+        while any(chunk is None for chunk in done):
+            if not receive(0.05) and not any(process.is_alive() for process in processes):
+                while receive(None):  # what a finished worker flushed before it exited
+                    pass
+                break
+        for index, chunk in enumerate(done):
+            if chunk is None:  # lost with a worker that died: parse it here
+                parse_here(index)
+    finally:
+        for process in processes:
+            process.join(timeout=1)
+            if process.is_alive():
+                process.kill()
     merged = [result for chunk in done for result in chunk]  # type: ignore[union-attr]
     return merged, [segment for segment in segments if segment is not None]
 
