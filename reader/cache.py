@@ -102,12 +102,15 @@ def load_collection_cached(
     cache_dir: Path | None = None,
     workers: int | None = None,
     slim: bool = False,
+    use_cache: bool = True,
 ) -> Collection:
     """Like :func:`reader.loader.load_collection`, the same result, but through the parse cache.
 
     `workers`: processes for parsing when many files changed (None: one per CPU, at most 4;
     1: parse in this process only). `slim`: articles without body, related and extra fields
     (see :func:`reader.loader.slim_article`), for the app: faster to build, half the memory.
+    `use_cache=False` (`--no-cache`): the cache is neither read nor written, but many files are
+    still parsed over the pool.
     """
     if isinstance(roots, (str, os.PathLike)):
         roots = [roots]
@@ -121,7 +124,7 @@ def load_collection_cached(
             if not os.path.exists(root_str):
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
-            _load_root(root_str, cache_dir, workers, slim, articles, problems)
+            _load_root(root_str, cache_dir, workers, slim, use_cache, articles, problems)
         articles = _dedupe_ids(articles)
     finally:
         if gc_was_enabled:
@@ -153,12 +156,16 @@ def _load_root(
     cache_dir: Path | None,
     workers: int | None,
     slim: bool,
+    use_cache: bool,
     articles: list[Article],
     problems: list[Problem],
 ) -> None:
     """Append the articles and problems of one root, in walk order."""
     cache_file = cache_file_for(root, cache_dir=cache_dir)
-    old_entries, old_details = _read_cache(cache_file, details=not slim)
+    old_entries: dict[str, Entry] = {}
+    old_details: dict[str, Detail | None] | None = None
+    if use_cache:
+        old_entries, old_details = _read_cache(cache_file, details=not slim)
     files = list(iter_article_files(root))
 
     # Only files the cache knows are stat'ed here; the others are parsed, and their key comes
@@ -184,7 +191,7 @@ def _load_root(
     segments: list[Segment] = []
     parsed: list[tuple[Article | None, list[Problem]]] = []
     if to_parse:
-        parsed, segments = _parse_files([files[i] for i in to_parse], workers, slim)
+        parsed, segments = _parse_files([files[i] for i in to_parse], workers, slim, use_cache)
     next_parsed = iter(parsed).__next__
     decode = _Decoder(slim=slim).entry
     reused_relatives: list[str] = []
@@ -209,7 +216,7 @@ def _load_root(
             problems.extend(file_problems)
     del parsed
 
-    if changed:
+    if changed and use_cache:
         if reused_relatives:
             segment = _segment(reused_relatives, reused_entries, reused_details)
             if segment is not None:
@@ -233,10 +240,14 @@ def _segment(
 
 
 def _parse_chunk(
-    files: list[tuple[str, str]], slim: bool, *, want_articles: bool = True
+    files: list[tuple[str, str]],
+    slim: bool,
+    *,
+    want_articles: bool = True,
+    want_segment: bool = True,
 ) -> tuple[list[tuple[Article | None, list[Problem]]], Segment | None]:
     """Parse files here; their articles (unless not wanted: a worker sends only the segment),
-    and the cache segment that holds them."""
+    and the cache segment that holds them (unless not wanted: nothing is cached)."""
     encoder = _Encoder()
     now_ns = time.time_ns()
     results: list[tuple[Article | None, list[Problem]]] = []
@@ -248,6 +259,8 @@ def _parse_chunk(
             article, problems, key = load_file_keyed(path, relative)
             if want_articles:
                 results.append((_kept(article, slim), problems))
+            if not want_segment:
+                continue
             relatives.append(relative)
             try:
                 record, detail, encoded_problems = encoder.article(article, problems)
@@ -259,7 +272,7 @@ def _parse_chunk(
                 key = (-1, -1)  # unreadable, or too fresh to trust its mtime: parsed next time
             entries.append((key[0], key[1], record, encoded_problems))
             details.append(detail)
-    return results, _segment(relatives, entries, details)
+    return results, _segment(relatives, entries, details) if want_segment else None
 
 
 #: The entry of a file that could not be encoded: never a hit (size -1), and a worker's way
@@ -268,15 +281,16 @@ _UNUSABLE: Entry = (-1, -1, None, None)  # type: ignore[assignment]
 
 
 def _parse_files(
-    files: list[tuple[str, str]], workers: int | None, slim: bool = False
+    files: list[tuple[str, str]], workers: int | None, slim: bool = False, cache: bool = True
 ) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]]:
-    """Parse files, over several processes when there are many."""
+    """Parse files, over several processes when there are many; `cache`: also give the cache
+    segments that hold them."""
     count = _worker_count(workers, len(files))
     if count > 1:
-        pooled = _parse_in_pool(files, count, slim)
+        pooled = _parse_in_pool(files, count, slim, cache)
         if pooled is not None:
             return pooled
-    results, segment = _parse_chunk(files, slim)
+    results, segment = _parse_chunk(files, slim, want_segment=cache)
     return results, [segment] if segment is not None else []
 
 
@@ -293,7 +307,7 @@ _CHUNK_MAX = 256
 
 
 def _parse_in_pool(
-    files: list[tuple[str, str]], count: int, slim: bool
+    files: list[tuple[str, str]], count: int, slim: bool, cache: bool = True
 ) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]] | None:
     """This process and `count - 1` worker processes parse chunks of files, each claiming the
     next chunk from a shared counter until none is left; None when no worker could start.
@@ -341,11 +355,11 @@ def _parse_in_pool(
             parse_here(index)
         else:
             done[index] = _decode_segment(decoder, segment, chunks[index], slim)
-            segments[index] = segment
+            segments[index] = segment if cache else None
         return True
 
     def parse_here(index: int) -> None:
-        done[index], segments[index] = _parse_chunk(chunks[index], slim)
+        done[index], segments[index] = _parse_chunk(chunks[index], slim, want_segment=cache)
 
     try:
         while (index := _claim(counter, len(chunks))) is not None:

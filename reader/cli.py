@@ -200,17 +200,9 @@ def load(paths: Sequence[str] | None, *, use_cache: bool = True, slim: bool = Fa
     `slim`: keep articles without body, related and extra fields (the app reads them back from
     the file when it shows one), to hold 100,000 articles in a few hundred MB.
     """
-    from reader.loader import load_collection, slim_article
+    from reader.cache import load_collection_cached
 
-    roots = resolve_paths(paths)
-    if use_cache:
-        from reader.cache import load_collection_cached
-
-        return load_collection_cached(roots, slim=slim)
-    collection = load_collection(roots)
-    if slim:
-        collection.articles = [slim_article(article) for article in collection.articles]
-    return collection
+    return load_collection_cached(resolve_paths(paths), slim=slim, use_cache=use_cache)
 
 
 def open_store(state: str | None) -> Any:
@@ -322,10 +314,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from reader.loader import load_collection
     from reader.output import problem_json
 
-    collection = load_collection(resolve_paths(args.paths))
+    collection = load(args.paths, use_cache=False)  # every file parsed (over the pool if many)
     problems = collection.problems
     if args.output == "json":
         payload = {

@@ -307,3 +307,33 @@ def test_pooled_cold_load_writes_a_cache_the_next_load_uses(
     assert len(entries) == len(list(iter_article_files(real_feed)))
     monkeypatch.setattr(cache, "_parse_files", None)  # a warm load must not parse anything
     same_as_loader(load_collection_cached([str(real_feed)], cache_dir=cache_dir), [str(real_feed)])
+
+
+@pytest.mark.parametrize("threshold", [1, 4000])
+def test_without_the_cache_nothing_is_read_or_written(
+    real_feed: Path,
+    tmp_path: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threshold: int,
+) -> None:
+    import shutil
+
+    monkeypatch.setattr(cache, "POOL_THRESHOLD", threshold)  # 1: over the pool
+    feed = tmp_path / "copy"
+    shutil.copytree(real_feed, feed)
+    write(feed / "zz-mine.md", article_text("Alpha", "https://example.com/a"))
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    path = cache_file_for(feed, cache_dir=cache_dir)
+    before = path.read_bytes()
+    fake_same_stat_edit(feed / "zz-mine.md", article_text("Omega", "https://example.com/a"))
+
+    collection = load_collection_cached(
+        [str(feed)], cache_dir=cache_dir, workers=2, use_cache=False
+    )
+    assert "Omega" in titles(collection)  # parsed, not taken from the cache
+    same_as_loader(collection, [str(feed)])
+    assert path.read_bytes() == before  # and not written
+    path.unlink()
+    load_collection_cached([str(feed)], cache_dir=cache_dir, use_cache=False)
+    assert not path.exists()
