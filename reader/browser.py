@@ -126,9 +126,10 @@ def osc52_sequence(text: str) -> str:
 
 
 def format_status(result: LinkResult | None) -> str:
-    """A short status for display: `✓ 200`, `↪ 200 → final URL`, `✗ 404`, `⏱ timeout`, ...
+    """A short status for display: `✓ 200`, `↪ 301 → final URL`, `✗ 404`, `⏱ timeout`, ...
 
-    After redirects the code shown is the final page's (the result keeps only the last code).
+    After redirects the code shown is the first redirect's (permanent or not), as link checkers
+    show it; the final page's is what made the link alive.
     """
     if result is None:
         return f"{STATUS_SYMBOLS[None]} unchecked"
@@ -137,7 +138,8 @@ def format_status(result: LinkResult | None) -> str:
     if status is LinkStatus.ALIVE:
         code = result.code if result.code is not None else ""
         if result.redirects and result.final_url and result.final_url != result.url:
-            return f"{_REDIRECTED} {code} → {result.final_url}"
+            first = result.redirect_code if result.redirect_code is not None else code
+            return f"{_REDIRECTED} {first} → {result.final_url}"
         return f"{symbol} {code}".rstrip()
     if status is LinkStatus.BROKEN:
         if result.code is not None and result.code >= 400:

@@ -391,6 +391,7 @@ class LinkChecker:
         rate_limit_retries = 0
         connect_retried = False
         code: int | None = None
+        redirect_code: int | None = None  # the first redirect's status: 301 and 302 differ
         cookies = httpx.Cookies()  # set along this redirect chain only (paywalls rely on it)
 
         def done(
@@ -406,6 +407,7 @@ class LinkChecker:
                 method=method,
                 error=error,
                 started=started,
+                redirect_code=redirect_code,
             )
 
         while True:
@@ -432,6 +434,8 @@ class LinkChecker:
                 return done(LinkStatus.ALIVE)
 
             if 300 <= status_code < 400:
+                if redirect_code is None:
+                    redirect_code = status_code
                 location = headers.get("location")
                 if not location:
                     return done(LinkStatus.BROKEN, f"{status_code} redirect without a Location")
@@ -558,6 +562,7 @@ def _result(
     method: str | None = None,
     error: str | None = None,
     started: float | None = None,
+    redirect_code: int | None = None,
 ) -> LinkResult:
     elapsed = 0 if started is None else round((time.monotonic() - started) * 1000)
     return LinkResult(
@@ -571,4 +576,5 @@ def _result(
         elapsed_ms=elapsed,
         error=error,
         checked_at=datetime.now(UTC),
+        redirect_code=redirect_code,
     )

@@ -251,6 +251,8 @@ class LinkResult:
     elapsed_ms: int
     error: str | None
     checked_at: datetime
+    redirect_code: int | None = None
+    """The status of the first redirect followed (301, 302, ...): `code` is the last one's."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape (`reader check --format json`, store rows)."""
@@ -265,6 +267,7 @@ class LinkResult:
             "elapsed_ms": self.elapsed_ms,
             "error": self.error,
             "checked_at": self.checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "redirect_code": self.redirect_code,
         }
 
     @classmethod
@@ -280,6 +283,7 @@ class LinkResult:
             elapsed_ms=int(data.get("elapsed_ms") or 0),
             error=data.get("error"),
             checked_at=datetime.fromisoformat(data["checked_at"]).astimezone(UTC),
+            redirect_code=data.get("redirect_code"),
         )
 
 

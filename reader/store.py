@@ -111,6 +111,10 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # 2: the first redirect's status (LinkResult.redirect_code).
+    """
+    ALTER TABLE link_results ADD COLUMN redirect_code INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -569,6 +573,7 @@ class Store:
                 r.elapsed_ms,
                 r.error,
                 r.checked_at.timestamp(),
+                r.redirect_code,
             )
             for r in results
         ]
@@ -577,8 +582,8 @@ class Store:
         with self._write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO link_results (url, kind, status, code, final_url, "
-                "redirects, method, elapsed_ms, error, checked_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redirects, method, elapsed_ms, error, checked_at, redirect_code) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -593,7 +598,7 @@ class Store:
         oldest = -1e300 if max_age is None else time.time() - max_age.total_seconds()
         query = (
             "SELECT url, kind, status, code, final_url, redirects, method, elapsed_ms, error, "
-            "checked_at FROM link_results WHERE checked_at >= ?"
+            "checked_at, redirect_code FROM link_results WHERE checked_at >= ?"
         )
         params: tuple[Any, ...] = (oldest,)
         if urls is not None:
@@ -854,7 +859,7 @@ def _states_for(ids: list[str], rows: Mapping[str, _Row]) -> dict[str, TriageSta
 def _to_link_result(row: Sequence[Any]) -> LinkResult:
     # Built directly rather than through LinkResult.from_json: its strptime costs ~11 µs a row,
     # seconds for a 400k-URL cache. The fields are the same as its JSON shape.
-    url, kind, status, code, final_url, redirects, method, elapsed_ms, error, checked_at = row
+    url, kind, status, code, final_url, redirects, method, elapsed_ms, error, checked_at = row[:10]
     return LinkResult(
         url=url,
         kind=LinkKind(kind),
@@ -866,6 +871,7 @@ def _to_link_result(row: Sequence[Any]) -> LinkResult:
         elapsed_ms=elapsed_ms,
         error=error,
         checked_at=datetime.fromtimestamp(checked_at, UTC),
+        redirect_code=row[10],
     )
 
 

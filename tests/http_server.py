@@ -10,6 +10,7 @@ URL distinct):
 
 - `/ok` 200 with a small body; `/status/<code>` that status for every method.
 - `/redirect/<n>`: 302 to `/redirect/<n-1>`; `/redirect/0` is 200 (so n hops).
+- `/moved/<n>`: 301 to `/redirect/<n-1>` (a permanent redirect, then temporary ones).
 - `/loop/a` <-> `/loop/b`: a redirect loop. `/self`: redirects to itself.
 - `/location?to=<url>`: 302 to the given `Location` (e.g. `ftp://...`, `javascript:...`).
 - `/no-head/<code>`: HEAD answers <code> (405, 501, 403...), GET answers 200.
@@ -108,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, body=b"arrived\n")
             else:
                 self._send(302, {"Location": f"/redirect/{hops - 1}"})
+        elif head == "moved" and args:
+            self._send(301, {"Location": f"/redirect/{int(args[0]) - 1}"})
         elif head == "loop" and args:
             self._send(302, {"Location": "/loop/b" if args[0] == "a" else "/loop/a"})
         elif head == "self":

@@ -191,6 +191,8 @@ def test_format_status() -> None:
     assert format_status(result(ORIGINAL, ALIVE)) == "✓ 200"
     redirected = result(ORIGINAL, ALIVE, final_url="https://news.example/new", redirects=2)
     assert format_status(redirected) == "↪ 200 → https://news.example/new"
+    moved = replace(redirected, redirect_code=301)
+    assert format_status(moved) == "↪ 301 → https://news.example/new"
     assert format_status(result(ORIGINAL, BROKEN, 404, error="Not Found")) == "✗ 404"
     assert format_status(result(ORIGINAL, BROKEN, 410)) == "✗ 410"
     loop = result(ORIGINAL, BROKEN, 302, error="redirect loop back to x")

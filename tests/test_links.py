@@ -42,6 +42,17 @@ async def test_redirect_chain_is_followed(server: LinkTestServer) -> None:
     assert result.redirects == 3
     assert result.final_url == server.url("/redirect/0")
     assert [server.hits(f"/redirect/{n}") for n in (3, 2, 1, 0)] == [1, 1, 1, 1]
+    assert result.redirect_code == 302
+
+
+async def test_first_redirect_code_is_kept(server: LinkTestServer) -> None:
+    result = await check(server.url("/moved/2"))  # 301, then 302, then 200
+    assert (result.status, result.redirects) == (LinkStatus.ALIVE, 2)
+    assert (result.redirect_code, result.code) == (301, 200)
+    assert result.to_json()["redirect_code"] == 301
+    assert LinkResult.from_json(result.to_json()).to_json() == result.to_json()
+    plain = await check(server.url("/ok"))
+    assert plain.redirect_code is None
 
 
 async def test_redirect_loop_is_broken(server: LinkTestServer) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -415,6 +416,36 @@ def test_link_results_freshness(store: Store) -> None:
     assert store.link_results(["https://unknown/"], max_age=None) == {}
     assert store.link_results([], max_age=None) == {}
     assert store.link_results([stale.url]) == {}
+
+
+def test_link_results_keep_the_redirect_code(store: Store) -> None:
+    moved = replace(_result("https://m.example/", age=timedelta(0)), redirect_code=301)
+    store.save_link_results([moved])
+    assert store.link_results()[moved.url].redirect_code == 301
+
+
+def test_version_1_state_file_gains_the_redirect_code_column(db_path: Path) -> None:
+    """A state file from before `redirect_code` keeps its link results and gets the column."""
+    from reader.store import MIGRATIONS
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(MIGRATIONS[0])
+    checked = time.time()
+    conn.execute(
+        "INSERT INTO link_results VALUES ('https://old.example/', 'web', 'alive', 200, "
+        "'https://old.example/', 0, 'HEAD', 5, NULL, ?)",
+        (checked,),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store.open(db_path) as store:
+        old = store.link_results()["https://old.example/"]
+        assert (old.code, old.redirect_code) == (200, None)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    conn.close()
 
 
 def test_link_results_newest_replaces(store: Store) -> None:
