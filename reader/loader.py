@@ -119,6 +119,8 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
         value = html.unescape(value)
     if not value.isascii() and not _MOJIBAKE_FREE.fullmatch(value):
         value = ftfy.fix_encoding(value)
+    if value.isprintable():  # every character the two patterns below remove is unprintable
+        return value.strip()
     value = _CONTROL.sub("", value)
     if not multiline:
         value = _LINE_BREAKS.sub(" ", value)
