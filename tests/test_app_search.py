@@ -134,3 +134,40 @@ async def test_large_collections_search_in_a_thread(feed, monkeypatch):
                 break
             await pilot.pause(0.02)
         assert len(app.article_list.order) == 4
+
+
+async def test_saved_search_counts_use_the_apps_links_and_clock(feed):
+    """The sidebar counts saved searches the way the list selects: with the stored link
+    results and the app's clock (`age<`), not a context of its own."""
+    from datetime import UTC, datetime
+
+    from reader.model import LinkKind, LinkResult, LinkStatus
+
+    state = feed.parent / "state.sqlite3"
+    with Store.open(state) as store:
+        store.save_search("Dead links", "link:broken")
+        store.save_search("Last hours", "age<4h")
+        store.save_link_results(
+            [
+                LinkResult(
+                    url="https://web.example/middle",
+                    kind=LinkKind.WEB,
+                    status=LinkStatus.BROKEN,
+                    code=404,
+                    final_url="https://web.example/middle",
+                    redirects=0,
+                    method="HEAD",
+                    elapsed_ms=3,
+                    error="Not Found",
+                    checked_at=datetime.now(UTC),
+                )
+            ]
+        )
+    app = make_app(feed, state=state)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        labels = [str(option.prompt) for option in app.query_one("#sidebar-options")._options]
+        assert "Dead links 1" in labels  # Middle, whose only URL is broken
+        assert "Last hours 1" in labels  # Newest: 3 hours before the app's clock

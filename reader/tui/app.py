@@ -290,7 +290,7 @@ class ReaderApp(App[int]):
         bar = self.query_one(QueryBar)
         if not (bar.display and bar.has_focus_within):
             article_list.focus()
-        self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
+        self._refresh_sidebar()
         if collection.errors and len(collection.errors) != previous_errors:
             self.notify(
                 f"{len(collection.errors)} file(s) could not be read: press ! to see them",
@@ -331,7 +331,8 @@ class ReaderApp(App[int]):
         self.article_list.set_order(rows, keep_cursor=keep_cursor)
         self._update_header()
 
-    def _select(self, rows: list[int], query: Any) -> list[int]:
+    def _select(self, rows: list[int] | None, query: Any) -> list[int]:
+        """The rows (None: every article) that `query` selects, in their order."""
         from reader.query import QueryContext, QueryIndex
 
         index = self._query_index
@@ -558,7 +559,7 @@ class ReaderApp(App[int]):
         if current in ids:
             self.detail.update_state(self._state(current))
         self._update_header()
-        self.query_one(Sidebar).update_facets(self.articles, self.states, self._saved_searches())
+        self._refresh_sidebar()
 
     def _cursor_ids(self) -> list[str]:
         article_id = self.article_list.cursor_id
@@ -699,20 +700,37 @@ class ReaderApp(App[int]):
             if name and self.store is not None:
                 self.store.save_search(name, text)
                 self.notify(f"Saved search “{name}”", timeout=2)
-                self.query_one(Sidebar).update_facets(
-                    self.articles, self.states, self._saved_searches()
-                )
+                self._refresh_sidebar()
 
         self.push_screen(SaveSearchScreen(text), done)
 
     def _saved_searches(self) -> list[tuple[str, str]]:
         return self.store.saved_searches() if self.store is not None else []
 
+    def _refresh_sidebar(self) -> None:
+        """New counts in the sidebar, when it shows (counting costs a query per saved search)."""
+        sidebar = self.query_one(Sidebar)
+        if sidebar.display:
+            sidebar.update_facets(self.articles, self.states, self._saved_counted())
+
+    def _saved_counted(self) -> list[tuple[str, str, int]]:
+        """Saved searches with their unread counts, through the search index the list uses."""
+        from reader.query import QueryError, parse_query
+
+        counted = []
+        for name, text in self._saved_searches():
+            try:
+                count = len(self._select(None, parse_query(text + " is:unread")))
+            except QueryError:
+                count = 0
+            counted.append((name, text, count))
+        return counted
+
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
         if sidebar.display:
-            sidebar.update_facets(self.articles, self.states, self._saved_searches())
+            self._refresh_sidebar()
             sidebar.focus_list()
         else:
             self.article_list.focus()

@@ -47,11 +47,12 @@ class Sidebar(Vertical):
         self,
         articles: Sequence[Article],
         states: Mapping[str, TriageState],
-        saved: Sequence[tuple[str, str]],
+        saved: Sequence[tuple[str, str, int]],
     ) -> None:
+        """Rebuild the entries; `saved`: (name, query, unread count) of each saved search,
+        counted by the app (with its search index, link results and clock)."""
         if not self.display:
             return
-        from reader.query import QueryContext, QueryError, QueryIndex, parse_query
 
         unread_topics: Counter[str] = Counter()
         all_topics: Counter[str] = Counter()
@@ -90,15 +91,7 @@ class Sidebar(Vertical):
 
         if saved:
             heading("Saved searches")
-            index = QueryIndex(articles) if articles else None
-            for name, text in saved:
-                count = 0
-                if index is not None:
-                    try:
-                        query = parse_query(text + " is:unread")
-                        count = len(index.select(query, QueryContext(states=states)))
-                    except QueryError:
-                        count = 0
+            for name, text, count in saved:
                 entry(name, count, (None, text))
         heading("Views")
         for view in ("inbox", "unread", "starred", "archived", "all"):
