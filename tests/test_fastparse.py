@@ -539,3 +539,16 @@ def test_closing_fence_search_equals_its_regex(pieces: list[str], start: int) ->
     match = frontmatter._CLOSING_FENCE.search(text, start)
     expected = None if match is None else (match.start(), match.end())
     assert frontmatter._closing_fence(text, start) == expected
+
+
+def test_printable_text_needs_no_character_regex() -> None:
+    """Two shortcuts rest on this: every character the direct path refuses, and every character
+    clean_text's patterns remove, is unprintable (so printable text skips those regexes)."""
+    import sys
+
+    from reader.loader import _CONTROL, _LINE_BREAKS
+
+    patterns = (frontmatter._REFUSED_CHARACTER, _CONTROL, _LINE_BREAKS)
+    printable = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable()]
+    for pattern in patterns:
+        assert not [c for c in printable if pattern.match(c)], pattern.pattern
