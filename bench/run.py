@@ -409,8 +409,8 @@ def main(argv: list[str] | None = None) -> int:
             "fast YAML parser",
             "direct" if FAST_PARSER_ENABLED else "off",
             "",
-            "reader.frontmatter: the pure-Python builder for the simple subset, then rapidyaml "
-            "when installed, then libyaml (per file, whenever a result could differ)",
+            "reader.frontmatter: the pure-Python builder for the simple subset, then libyaml "
+            "(per file, whenever a result could differ)",
         )
     )
     if not args.skip_ui:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reader.links import is_checkable_url
 from reader.model import LinkKind, LinkResult, LinkStatus, Urls
+from reader.text import sanitize
 
 __all__ = [
     "AMP_ORDER",
@@ -129,8 +130,13 @@ def format_status(result: LinkResult | None) -> str:
     """A short status for display: `✓ 200`, `↪ 301 → final URL`, `✗ 404`, `⏱ timeout`, ...
 
     After redirects the code shown is the first redirect's (permanent or not), as link checkers
-    show it; the final page's is what made the link alive.
+    show it; the final page's is what made the link alive. What came from the server (the final
+    URL, a reason phrase) is sanitised: it is data, never terminal control.
     """
+    return sanitize(_status_text(result))
+
+
+def _status_text(result: LinkResult | None) -> str:
     if result is None:
         return f"{STATUS_SYMBOLS[None]} unchecked"
     status = result.status

@@ -42,7 +42,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reader.frontmatter import quiet_native_errors
 from reader.loader import (
     SLIM_EXTRA,
     _dedupe_ids,
@@ -121,7 +120,7 @@ def load_collection_cached(
     try:
         for root in roots:
             root_str = os.fspath(root)
-            if not os.path.exists(root_str):
+            if not os.path.lexists(root_str):
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
             _load_root(root_str, cache_dir, workers, slim, use_cache, articles, problems)
@@ -254,24 +253,23 @@ def _parse_chunk(
     relatives: list[str] = []
     entries: list[Entry] = []
     details: list[Detail | None] = []
-    with quiet_native_errors():
-        for path, relative in files:
-            article, problems, key = load_file_keyed(path, relative)
-            if want_articles:
-                results.append((_kept(article, slim), problems))
-            if not want_segment:
-                continue
-            relatives.append(relative)
-            try:
-                record, detail, encoded_problems = encoder.article(article, problems)
-            except Exception:  # a value the record format cannot hold: parse it every time
-                entries.append(_UNUSABLE)
-                details.append(None)
-                continue
-            if key is None or now_ns - key[1] < RACY_WINDOW_NS:
-                key = (-1, -1)  # unreadable, or too fresh to trust its mtime: parsed next time
-            entries.append((key[0], key[1], record, encoded_problems))
-            details.append(detail)
+    for path, relative in files:
+        article, problems, key = load_file_keyed(path, relative)
+        if want_articles:
+            results.append((_kept(article, slim), problems))
+        if not want_segment:
+            continue
+        relatives.append(relative)
+        try:
+            record, detail, encoded_problems = encoder.article(article, problems)
+        except Exception:  # a value the record format cannot hold: parse it every time
+            entries.append(_UNUSABLE)
+            details.append(None)
+            continue
+        if key is None or now_ns - key[1] < RACY_WINDOW_NS:
+            key = (-1, -1)  # unreadable, or too fresh to trust its mtime: parsed next time
+        entries.append((key[0], key[1], record, encoded_problems))
+        details.append(detail)
     return results, _segment(relatives, entries, details) if want_segment else None
 
 
@@ -336,7 +334,9 @@ def _parse_in_pool(
         counter = context.Value("l", 0)
         inbox = context.Queue()
         for _ in range(count - 1):
-            process = context.Process(target=_pool_worker, args=(chunks, counter, inbox))
+            process = context.Process(
+                target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
+            )
             process.daemon = True
             process.start()
             processes.append(process)
@@ -393,11 +393,33 @@ def _claim(counter: Any, total: int) -> int | None:
     return index
 
 
-def _pool_worker(chunks: list[list[tuple[str, str]]], counter: Any, inbox: Any) -> None:
-    """In a worker process: parse claimed chunks until none is left, sending each back."""
+def _pool_worker(
+    chunks: list[list[tuple[str, str]]], counter: Any, inbox: Any, parent: int
+) -> None:
+    """In a worker process: parse claimed chunks until none is left, sending each back.
+
+    A worker must not outlive the load that started it: if that process dies (killed mid-load),
+    nothing reads the queue, and the worker would wait forever to flush it.
+    """
+    _exit_with_parent(parent)
     gc.disable()
     while (index := _claim(counter, len(chunks))) is not None:
         inbox.put((index, _parse_chunk(chunks[index], slim=False, want_articles=False)[1]))
+
+
+PARENT_POLL_SECONDS = 0.2
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit this process as soon as `parent` is no longer its parent (it died)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="reader-parent-watch", daemon=True).start()
 
 
 def _kept(article: Article | None, slim: bool) -> Article | None:

@@ -1,18 +1,22 @@
 """Link checks over articles: reuse fresh cached results, check the rest, store and report them.
 
-Shared by `reader check` and the app's `C`; the network part is :mod:`reader.links`.
+`check_articles` is shared by `reader check` and the app, which runs it through
+`LinkCheckService` (one background thread, loop and store connection); the network part is
+:mod:`reader.links`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TextIO
 
 from reader.model import Article, LinkKind, LinkResult, LinkStatus
+from reader.text import dump_json, sanitize
 
 ArticleLinkStatus = str
 """`alive` (every checked URL alive), `broken` (some checked URL is not), or absent: unchecked."""
@@ -78,7 +82,9 @@ async def check_articles(
                 store.save_link_results(list(fresh))
                 fresh.clear()
 
-        async with LinkChecker(timeout=timeout, concurrency=concurrency, per_host=per_host) as c:
+        # No more slots than URLs: each pair of slots costs a client.
+        slots = max(1, min(concurrency, len(todo)))
+        async with LinkChecker(timeout=timeout, concurrency=slots, per_host=per_host) as c:
             await c.check_many(todo, on_result=collect)
         if fresh:
             store.save_link_results(fresh)
@@ -150,7 +156,7 @@ def run_check(
             row = {"id": article.id, **results[url].to_json()}
             row["kind"] = kind.value
             payload.append(row)
-        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        out.write(dump_json(payload) + "\n")
     else:
         out.write(format_check_text(links, results))
     all_alive = all(results[url].status is LinkStatus.ALIVE for _, _, url in links)
@@ -176,9 +182,9 @@ def format_check_text(
             continue
         if current != article.id:
             current = article.id
-            lines.append(f"{article.title}  [{article.id}]")
-        detail = f" ({result.error})" if result.error else ""
-        lines.append(f"  {kind.label:<8} {format_status(result)}  {url}{detail}")
+            lines.append(f"{sanitize(article.title)}  [{article.id}]")
+        detail = f" ({sanitize(result.error)})" if result.error else ""
+        lines.append(f"  {kind.label:<8} {format_status(result)}  {sanitize(url)}{detail}")
     total = len(seen)
     alive = counts.get("alive", 0)
     parts = [
@@ -192,3 +198,142 @@ def format_check_text(
         summary += ", " + ", ".join(parts)
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+class LinkCheckService:
+    """Link checks for a long-running program (the app), off its thread.
+
+    One background thread runs one event loop and holds one store connection, opened once on
+    that thread (never a connection per check). `submit` queues a job; its results come back in
+    batches, at least every `flush_seconds`, through `on_batch`, and `on_done` says when it ended
+    (with an error text, or None). Callbacks run on the service's thread: the caller hands them
+    to its own loop (the app posts messages). `close` cancels everything and returns at once:
+    it never waits for a socket, a timeout or a `Retry-After` pause, so quitting is immediate.
+    """
+
+    def __init__(
+        self,
+        store_path: str | os.PathLike[str],
+        *,
+        max_age: timedelta = timedelta(hours=24),
+        concurrency: int = 32,
+        per_host: int = 4,
+        timeout: float = 10.0,
+        flush_seconds: float = 0.25,
+    ) -> None:
+        self.store_path = store_path
+        self.max_age = max_age
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.timeout = timeout
+        self.flush_seconds = flush_seconds
+        self._store: Any = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="reader-link-checks", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        loop = self._loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+            pending = [task for task in self._tasks if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:  # let cancelled checks close their connections, briefly
+                loop.run_until_complete(asyncio.wait(pending, timeout=0.3))
+        finally:
+            if self._store is not None:
+                self._store.close()
+            loop.close()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a job is running or queued."""
+        return bool(self._tasks)
+
+    def submit(
+        self,
+        articles: Sequence[Article],
+        *,
+        recheck: bool = False,
+        on_batch: Callable[[list[LinkResult]], None] | None = None,
+        on_done: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """Check the URLs of `articles` (fresh cached results are reused unless `recheck`)."""
+        if self._closed:
+            return
+        job = list(articles)
+
+        def start() -> None:
+            task = self._loop.create_task(self._job(job, recheck, on_batch, on_done))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        self._loop.call_soon_threadsafe(start)
+
+    async def _job(
+        self,
+        articles: list[Article],
+        recheck: bool,
+        on_batch: Callable[[list[LinkResult]], None] | None,
+        on_done: Callable[[str | None], None] | None,
+    ) -> None:
+        pending: list[LinkResult] = []
+
+        def flush() -> None:
+            if pending and on_batch is not None:
+                batch = list(pending)
+                pending.clear()
+                on_batch(batch)
+
+        async def flusher() -> None:
+            while True:
+                await asyncio.sleep(self.flush_seconds)
+                flush()
+
+        ticker = asyncio.create_task(flusher())
+        error: str | None = None
+        try:
+            if self._store is None:
+                from reader.store import Store
+
+                self._store = Store.open(self.store_path, retry_seconds=30.0)
+            await check_articles(
+                articles,
+                self._store,
+                concurrency=self.concurrency,
+                per_host=self.per_host,
+                timeout=self.timeout,
+                recheck=recheck,
+                max_age=self.max_age,
+                on_result=pending.append,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # network stacks and a failing state file raise many kinds
+            error = sanitize(str(exc)) or type(exc).__name__
+        finally:
+            ticker.cancel()
+        flush()
+        if on_done is not None:
+            on_done(error)
+
+    def close(self) -> None:
+        """Cancel every job and stop the thread, without waiting for the network."""
+        if self._closed:
+            return
+        self._closed = True
+
+        def stop() -> None:
+            for task in list(self._tasks):
+                task.cancel()
+            self._loop.stop()
+
+        try:
+            self._loop.call_soon_threadsafe(stop)
+        except RuntimeError:  # the loop is already closed
+            return
+        self._thread.join(timeout=0.5)

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any, NoReturn
 from reader import __version__
 from reader.model import Collection, TriageState
 from reader.sorting import SORT_KEYS
+from reader.store import StoreError
+from reader.text import dump_json, escape_path, preview, sanitize
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -183,14 +186,20 @@ _positive_float = _number(float, "a number", 0, strict=True)
 
 
 def resolve_paths(paths: Sequence[str] | None) -> list[str]:
-    """The folders to load: as given (each must exist), or the bundled sample."""
+    """The folders to load: as given (each must be a folder or a regular file), or the sample."""
     if not paths:
         from reader.paths import sample_feed_dir
 
         return [str(sample_feed_dir())]
-    missing = [path for path in paths if not os.path.exists(path)]
-    if missing:
-        raise UsageError(f"reader: no such file or folder: {missing[0]}")
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise UsageError(f"reader: no such file or folder: {escape_path(path)}") from None
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            from reader.loader import file_kind
+
+            raise _Failure(f"reader: not a file or folder: {escape_path(path)} ({file_kind(mode)})")
     return list(paths)
 
 
@@ -205,17 +214,25 @@ def load(paths: Sequence[str] | None, *, use_cache: bool = True, slim: bool = Fa
     return load_collection_cached(resolve_paths(paths), slim=slim, use_cache=use_cache)
 
 
+STATE_BUSY_TIMEOUT_MS = 5000
+STATE_RETRY_SECONDS = 10.0
+"""How long a command keeps asking for a state file that another process holds (after SQLite's
+own busy timeout, `STATE_BUSY_TIMEOUT_MS`) before it gives up with one line."""
+
+
 def open_store(state: str | None) -> Any:
     from reader.paths import default_state_path
     from reader.store import Store, StoreError
 
     path = Path(state).expanduser() if state else default_state_path()
     try:
-        store = Store.open(path)
+        store = Store.open(
+            path, busy_timeout_ms=STATE_BUSY_TIMEOUT_MS, retry_seconds=STATE_RETRY_SECONDS
+        )
     except StoreError as exc:
         raise _Failure(str(exc)) from None
     if store.notice:
-        print(f"reader: {store.notice}", file=sys.stderr)
+        print(sanitize(f"reader: {store.notice}"), file=sys.stderr)
     return store
 
 
@@ -232,6 +249,16 @@ def parse_query_or_exit(text: str | None) -> Any:
         return parse_query(text)
     except QueryError as exc:
         raise UsageError(f"reader: invalid query: {exc}") from None
+
+
+def asks_for_archived(query: Any) -> bool:
+    """Whether the query names `is:archived` (then archived articles are not hidden)."""
+    from reader.query import Flag
+
+    return query is not None and any(
+        isinstance(node, Flag) and node.field == "is" and node.value == "archived"
+        for node in query.nodes()
+    )
 
 
 def select(
@@ -251,8 +278,7 @@ def select(
         index = QueryIndex(collection.articles)
         context = QueryContext(states=states, link_status=link_status or {})
         indices = index.select(query, context)
-    asks_archived = bool(query_text) and "is:archived" in query_text.lower()
-    if not include_archived and not asks_archived:
+    if not include_archived and not asks_for_archived(query):
         indices = [
             i for i in indices if not states.get(collection.articles[i].id, TriageState()).archived
         ]
@@ -273,15 +299,17 @@ def link_status_by_article(collection: Collection, store: Any) -> dict[str, str]
 
 def cmd_list(args: argparse.Namespace) -> int:
     from reader.output import article_json, articles_csv, articles_table
+    from reader.query import uses_links
     from reader.sorting import sort_indices
 
+    query = parse_query_or_exit(args.query)
     collection = load(args.paths, use_cache=not args.no_cache)
     store = open_store(args.state)
     try:
         states = store.states()
         link_status = (
             link_status_by_article(collection, store)
-            if args.query and "link:" in args.query
+            if query is not None and uses_links(query)
             else {}
         )
     finally:
@@ -296,7 +324,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.output == "json":
         payload = [article_json(a, states.get(a.id)) for a in articles]
-        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        out.write(dump_json(payload) + "\n")
     elif args.output == "csv":
         out.write(articles_csv(articles, states))
     elif args.output == "ids":
@@ -323,7 +351,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "articles": len(collection.articles),
             "problems": [problem_json(p) for p in problems],
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dump_json(payload) + "\n")
     else:
         sys.stdout.write(format_problems_text(collection))
     return EXIT_FAILED if problems else EXIT_OK
@@ -336,10 +364,10 @@ def format_problems_text(collection: Collection) -> str:
         by_file.setdefault(problem.path, []).append(problem)
     lines: list[str] = []
     for path, problems in by_file.items():
-        lines.append(path)
+        lines.append(escape_path(path))
         for problem in problems:
             where = f"line {problem.line}" if problem.line else "file"
-            lines.append(f"  {where}: {problem.severity}: {problem.message}")
+            lines.append(f"  {where}: {problem.severity}: {sanitize(problem.message)}")
     errors = len(collection.errors)
     warnings = len(collection.problems) - errors
     files = len(by_file)
@@ -403,42 +431,62 @@ def cmd_mark(args: argparse.Namespace) -> int:
             ids += [collection.articles[i].id for i in indices if collection.articles[i].id]
         ids = list(dict.fromkeys(ids))
         if ids:
-            if "read" in wanted or "unread" in wanted:
-                store.set_read(ids, "read" in wanted)
-            if "star" in wanted or "unstar" in wanted:
-                store.set_starred(ids, "star" in wanted)
-            if "archive" in wanted or "unarchive" in wanted:
-                store.set_archived(ids, "archive" in wanted)
-            for tag in args.tag:
-                store.add_tag(ids, tag)
-            for tag in args.untag:
-                store.remove_tag(ids, tag)
+            _mark(store, ids, wanted, args.tag, args.untag)
     finally:
         store.close()
     print(f"marked {len(ids)} article(s)", file=sys.stderr)
     for article_id in unknown:
-        print(f"reader mark: unknown article id: {article_id}", file=sys.stderr)
+        print(f"reader mark: unknown article id: {preview(article_id)}", file=sys.stderr)
     return EXIT_FAILED if unknown else EXIT_OK
+
+
+def _mark(
+    store: Any, ids: list[str], wanted: list[str], tags: list[str], untags: list[str]
+) -> None:
+    """Apply each change (one committed step each); a change that cannot be saved is one line
+    naming it and what was saved before it."""
+    from reader.store import StoreError
+
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    methods = (("read", "set_read"), ("star", "set_starred"), ("archive", "set_archived"))
+    for flag, method in methods:
+        for value, word in ((True, flag), (False, "un" + flag)):
+            if word in wanted:
+                steps.append((word, lambda m=method, v=value: getattr(store, m)(ids, v)))
+    steps += [(f"tag {t}", lambda t=t: store.add_tag(ids, t)) for t in tags]
+    steps += [(f"untag {t}", lambda t=t: store.remove_tag(ids, t)) for t in untags]
+    done: list[str] = []
+    for label, step in steps:
+        try:
+            step()
+        except StoreError as exc:
+            saved = f" (saved: {', '.join(done)})" if done else ""
+            raise _Failure(
+                f"reader mark: {exc.reason}; not saved: {label} for {len(ids)} article(s){saved}"
+            ) from None
+        done.append(label)
 
 
 def cmd_state(args: argparse.Namespace) -> int:
     if args.state_command is None:
         raise UsageError("reader state: say 'export [FILE]' or 'import FILE'")
+    if args.state_command == "import":
+        data = _read_import(args.file)
     store = open_store(args.state)
     try:
         if args.state_command == "export":
-            text = json.dumps(store.export_state(), ensure_ascii=False, indent=2) + "\n"
+            text = dump_json(store.export_state()) + "\n"
             if args.file:
-                Path(args.file).write_text(text, encoding="utf-8")
+                try:
+                    Path(args.file).write_text(text, encoding="utf-8")
+                except OSError as exc:
+                    raise _Failure(
+                        f"reader state export: cannot write {escape_path(args.file)}: "
+                        f"{exc.strerror or exc}"
+                    ) from None
             else:
                 sys.stdout.write(text)
             return EXIT_OK
-        try:
-            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"reader state import: no such file: {args.file}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _Failure(f"reader state import: cannot read {args.file}: {exc}") from None
         from reader.store import StoreError
 
         try:
@@ -449,6 +497,35 @@ def cmd_state(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         store.close()
+
+
+def _read_import(file: str) -> Any:
+    """The JSON of an export file; any problem is one short line (never the file's content)."""
+    from reader.loader import UnreadableFile, read_regular_file
+
+    where = escape_path(file)
+    if not os.path.lexists(file):
+        raise UsageError(f"reader state import: no such file: {where}")
+    try:
+        data, _info = read_regular_file(file, limit=1 << 30)
+    except UnreadableFile as exc:
+        raise _Failure(f"reader state import: {where}: {exc}") from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Failure(f"reader state import: cannot read {where}: not UTF-8 text") from None
+    except RecursionError:
+        raise _Failure(f"reader state import: cannot read {where}: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and integers of more than 4,300 digits
+        message = str(exc).split(";")[0]
+        raise _Failure(
+            f"reader state import: cannot read {where}: not valid JSON ({_short(message)})"
+        ) from None
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = sanitize(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -499,10 +576,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
         return cmd_app(build_app_parser().parse_args(argv))
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        print(sanitize(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except _Failure as exc:
-        print(str(exc), file=sys.stderr)
+        print(sanitize(str(exc)), file=sys.stderr)
+        return EXIT_FAILED
+    except StoreError as exc:  # a state file that failed mid-command (busy, full disk)
+        print(sanitize(f"reader: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

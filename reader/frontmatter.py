@@ -1,16 +1,15 @@
 """Split an article file into its YAML front matter and Markdown body, and parse the YAML.
 
-The YAML parser sits behind :func:`parse_yaml` alone. Only safe loaders are used, the C one
-(libyaml) whenever it exists: the pure-Python loader is about eight times slower on real files.
+Only safe loaders are used: PyYAML's C one (libyaml) whenever it exists, the pure-Python one
+otherwise. Before them comes a small builder in pure Python for the plain block YAML that real
+article files are made of (`key: value`, `- item`, one-line quoted or plain scalars): it gives
+exactly the value the safe loader gives, and for anything it is not sure about (anchors, tags,
+flow collections, block scalars, odd characters) it steps aside and the safe loader decides,
+which also words every error. tests/test_fastparse.py holds the two to the same results.
 
-When rapidyaml (`ryml`, the `fast` extra) is importable, :func:`parse_yaml` first tries it: about
-four times faster than libyaml. rapidyaml follows YAML 1.2 and PyYAML YAML 1.1, so the fast path
-only takes front matter made of the plain block lines real files use (`key: value`, `- item`,
-single-line quoted or plain scalars), rewrites every plain scalar that YAML 1.1 would not read as
-text (timestamps, `~`, `yes`, `0x1F`, `1_000`, ...) into a marked string, and turns those back
-into values with PyYAML's own resolver and constructor. Anything else (anchors, tags, flow
-collections, block scalars, escapes other than ``\\ \" \\/ \n \t``, odd characters, a
-rapidyaml error) falls back to the safe loader for that file, which also reports every error.
+The safe loader shares an anchor's value between its aliases, so a small file can describe a
+huge or recursive value (an "alias bomb"): such values are refused here, in time linear in the
+size of the file.
 """
 
 from __future__ import annotations
@@ -18,19 +17,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import yaml
-
-try:  # optional: the `fast` extra
-    import ryml as _ryml
-except ImportError:  # pragma: no cover - depends on the environment
-    _ryml = None
 
 try:
     _SafeLoader: type = yaml.CSafeLoader
@@ -130,7 +121,7 @@ def _closing_fence(text: str, start: int) -> tuple[int, int] | None:
 
 
 def parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
-    """Parse front matter: the fast parser when it gives the same value, else the safe (C) loader.
+    """Parse front matter: the direct builder when it is sure, else the safe (C) loader.
 
     Errors always come from the safe loader and carry the file line of the problem.
     """
@@ -144,7 +135,7 @@ def parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
 def safe_parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
     """Parse with PyYAML's safe loader (libyaml when present), the reference for every value."""
     try:
-        return yaml.load(yaml_text, Loader=_SafeLoader)
+        value = yaml.load(yaml_text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
@@ -156,14 +147,53 @@ def safe_parse_yaml(yaml_text: str, *, first_line: int = 2) -> Any:
         raise FrontMatterError("YAML error: structure too deep or too large", None) from None
     except (ValueError, OverflowError) as exc:  # PyYAML's constructors: `2023-02-30`, ...
         raise FrontMatterError(f"YAML error: invalid value ({_short(str(exc))})", None) from None
+    if "*" in yaml_text:  # only aliases can share (or loop) a value: nothing to check otherwise
+        problem = _alias_problem(value)
+        if problem is not None:
+            raise FrontMatterError(f"YAML error: {problem}", None)
+    return value
 
 
-# ---------------------------------------------------------------------------------------------
-# The fast path (rapidyaml)
+MAX_EXPANDED_VALUES = 100_000
+"""The most values a front matter may hold once its aliases are expanded (real files: < 2,000)."""
 
-HAVE_RAPIDYAML = _ryml is not None
-#: False with `READER_FAST_YAML=0`; tests may flip it. (The direct path needs no library;
-#: rapidyaml, when installed, takes the simple documents the direct path is unsure about.)
+
+def _alias_problem(value: Any) -> str | None:
+    """Why a parsed value is unusable (it contains itself, or its aliases expand to more than
+    `MAX_EXPANDED_VALUES` values), or None. Linear in the distinct containers: each one's
+    expanded size is counted once however many aliases share it."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (list, dict)):
+            continue
+        key = id(node)
+        children = list(node.values()) if isinstance(node, dict) else node
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1) if isinstance(child, (list, dict)) else 1
+                if total > MAX_EXPANDED_VALUES:
+                    return (
+                        f"aliases expand to more than {MAX_EXPANDED_VALUES:,} values "
+                        "(an alias bomb?)"
+                    )
+            sizes[key] = total
+            continue
+        if key in on_path:
+            return "a recursive alias (a value that contains itself)"
+        if key in sizes:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if isinstance(child, (list, dict)))
+    return None
+
+
+#: False with `READER_FAST_YAML=0`; tests may flip it.
 FAST_PARSER_ENABLED = os.environ.get("READER_FAST_YAML", "1") != "0"
 
 
@@ -177,14 +207,12 @@ class _NotHandled:
 #: What :func:`fast_parse` returns for text it leaves to the safe loader.
 NOT_HANDLED: Any = _NotHandled()
 
-_MARK = "\ue000"  # a private-use character: marks rewritten plain scalars (and is refused in input)
-
-# Characters the fast path refuses anywhere: what libyaml does not call printable, plus tab, CR,
-# BOM, the YAML 1.1 line breaks (NEL, LS, PS) that YAML 1.2 reads as text, and the marker.
+# Characters the direct path refuses anywhere: what libyaml does not call printable, plus tab,
+# CR, BOM, the YAML 1.1 line breaks (NEL, LS, PS) that YAML 1.2 reads as text, and U+E000.
 _NO = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ue000\\ufeff\\ufffe\\uffff\\u2028\\u2029"
 # A key: a plain word that YAML 1.1 does not read as a boolean or null (digits, signs and dots
-# cannot start one, so ints, floats and dates are excluded already), and that rapidyaml does not
-# rewrite (it turns a plain `nan`, `inf` or `infinity` into `.nan` / `.inf`, keys included).
+# cannot start one, so ints, floats and dates are excluded already); `nan`, `inf` and `infinity`
+# are left to the safe loader too.
 _KEY = (
     r"(?!(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|(?i:nan|inf|infinity)):)[A-Za-z_][A-Za-z0-9_-]*+"
@@ -204,18 +232,9 @@ _LINE = (
     rf"[ ]*+(?:(?:-[ ]+)*+{_KEY}:(?:[ ]+{_VALUE})?(?=[ ]*+(?:\n|\Z))"
     rf"|(?:-[ ]+)++{_VALUE}|\#[^\n{_NO}]*+)?[ ]*+"
 )
-# The whole front matter, line by line: anything else goes to the safe loader.
+# The whole front matter, line by line: the subset the direct path may take (it checks this as
+# it goes; tests/test_fastparse.py holds it to this specification).
 _SIMPLE_DOCUMENT = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
-# Plain scalars that rapidyaml could read otherwise than PyYAML: anything starting like a number,
-# a date, `~`, `=`, `<<`, and the words YAML 1.1 or 1.2 give a meaning. Plain decimal integers and
-# lowercase true/false/null mean the same in both and are left alone. The pattern starts with a
-# newline (the text gets one prepended) so the regex engine can skip from line to line.
-_SPECIAL = re.compile(
-    rf"\n([ ]*+(?:(?:-[ ]+)*+{_KEY}:[ ]+|(?:-[ ]+)++))"
-    r"((?=[-+.0-9~=<]|(?i:true|false|null|nan|inf|infinity|yes|no|on|off|y|n)[ ]*(?:\n|$))"
-    r"(?!(?:-?(?:0|[1-9][0-9]*+)|true|false|null)[ ]*(?:\n|$))"
-    rf"{_PLAIN})(?=[ ]*(?:\n|$))"
-)
 _UTC_SECOND = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -234,51 +253,6 @@ _CONVERTIBLE = frozenset(
 
 class _Unsure(Exception):
     """The fast result could differ from the safe loader's: use the safe loader."""
-
-
-def _mark(match: re.Match[str]) -> str:
-    raw = match.group(2).rstrip(" ")
-    if _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False)) not in _CONVERTIBLE:
-        raise _Unsure
-    escaped = raw.replace("\\", "\\\\").replace('"', '\\"')
-    return f'\n{match.group(1)}"{_MARK}{escaped}"'
-
-
-def _unmark_text(value: str) -> Any:
-    """A marked string -> the value PyYAML gives that plain scalar; other text unchanged."""
-    if value[:1] == _MARK:
-        raw = value[1:]
-        if _UTC_SECOND.fullmatch(raw):  # the common `2023-08-30T20:54:00Z`: what PyYAML gives
-            return datetime.fromisoformat(raw)
-        tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
-        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
-    if _MARK in value:  # a marker inside a longer text: the rewrite hit a multi-line scalar
-        raise _Unsure
-    return value
-
-
-def _unmark_list(items: list[Any]) -> list[Any]:
-    """Unmark the texts of a list (its mappings were unmarked when they were decoded)."""
-    return [
-        _unmark_text(item)
-        if item.__class__ is str
-        else _unmark_list(item)
-        if item.__class__ is list
-        else item
-        for item in items
-    ]
-
-
-def _unmark_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`object_pairs_hook` for json.loads; keys cannot hold a marker (only values are rewritten)."""
-    result = dict(pairs)
-    for key, item in pairs:
-        if item.__class__ is str:
-            if _MARK in item and result[key] is item:  # `is`: the last of duplicate keys wins
-                result[key] = _unmark_text(item)
-        elif item.__class__ is list and result[key] is item:
-            result[key] = _unmark_list(item)
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,101 +475,14 @@ def _direct_parse(yaml_text: str) -> Any:
     return root
 
 
-_quiet_lock = threading.RLock()
-_quiet_depth = 0
-
-
-@contextmanager
-def quiet_native_errors() -> Iterator[None]:
-    """Silence file descriptor 2 while rapidyaml runs.
-
-    rapidyaml prints each parse error to stderr before raising it; in a terminal UI that would
-    corrupt the screen, and the safe loader reports the error properly anyway. Loaders wrap a
-    whole batch of files in this (one redirect instead of one per file). Other threads' writes
-    to fd 2 are lost meanwhile.
-    """
-    global _quiet_depth
-    with _quiet_lock:
-        if _quiet_depth == 0:
-            try:
-                saved = os.dup(2)
-            except OSError:
-                saved = -1
-            if saved >= 0:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-        else:
-            saved = None
-        _quiet_depth += 1
-    try:
-        yield
-    finally:
-        with _quiet_lock:
-            _quiet_depth -= 1
-            if saved is not None and saved >= 0:
-                os.dup2(saved, 2)
-                os.close(saved)
-
-
-_buffers = threading.local()
-
-
-def _emit_json(tree: Any) -> bytes:
-    """rapidyaml's JSON for `tree`, via a reused per-thread buffer (3x faster than a new one)."""
-    buffer = getattr(_buffers, "json", None)
-    if buffer is None:
-        buffer = _buffers.json = bytearray(1 << 16)
-    failed, size = _ryml.emit_json_to_substr(tree, tree.root_id(), buffer)
-    if failed:
-        buffer = _buffers.json = bytearray(size * 2)
-        failed, size = _ryml.emit_json_to_substr(tree, tree.root_id(), buffer)
-    return bytes(buffer[:size])
-
-
 def fast_parse(yaml_text: str) -> Any:
-    """The value of `yaml_text` by rapidyaml, exactly as the safe loader would give it.
-
-    Returns :data:`NOT_HANDLED` when rapidyaml is unavailable or the text is outside the subset
-    proven equal (the caller then uses the safe loader).
-    """
+    """The value of `yaml_text` exactly as the safe loader would give it, built directly; or
+    :data:`NOT_HANDLED` when the text is outside the subset proven equal (the caller then uses
+    the safe loader)."""
     try:
         return _direct_parse(yaml_text)
-    except Exception:  # _Unsure, or a value PyYAML's constructor refuses: try the others
-        pass
-    if _ryml is None or not _SIMPLE_DOCUMENT.fullmatch(yaml_text):
+    except Exception:  # _Unsure, or a value PyYAML's constructor refuses: the safe loader decides
         return NOT_HANDLED
-    try:
-        text = _SPECIAL.sub(_mark, "\n" + yaml_text)
-        if _quiet_depth:
-            tree = _ryml.parse_in_arena(text.encode("utf-8"))
-        else:
-            with quiet_native_errors():
-                tree = _ryml.parse_in_arena(text.encode("utf-8"))
-        if not tree.is_container(tree.root_id()):  # empty or comments only: libyaml decides
-            return NOT_HANDLED
-        encoded = _emit_json(tree)
-        if _MARK in text:
-            value = json.loads(encoded, object_pairs_hook=_unmark_pairs)
-            if value.__class__ is list:
-                value = _unmark_list(value)
-        else:
-            value = json.loads(encoded)
-    except Exception:  # _Unsure, a rapidyaml error, invalid JSON, too deep: let libyaml decide
-        return NOT_HANDLED
-    return value
-
-
-def read_front_matter(data: bytes) -> tuple[dict[str, Any], str, int]:
-    """Bytes of a file -> (front matter mapping, body, line where the YAML starts)."""
-    parts = split(decode(data))
-    value = parse_yaml(parts.yaml_text, first_line=parts.yaml_line)
-    if value is None:
-        raise FrontMatterError("empty front matter", parts.yaml_line)
-    if not isinstance(value, dict):
-        kind = type(value).__name__
-        raise FrontMatterError(f"front matter is a {kind}, not a mapping of fields", 2)
-    return value, parts.body, parts.yaml_line
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -66,6 +66,10 @@ DEFAULT_USER_AGENT = f"reader/{__version__} (+terminal news reader)"
 # requests x connections (and checks every idle connection), so small pools stay cheap: 1, 2, 4
 # and 8 measured alike on the loopback bench (1, 2 slightly cheaper); 2 keeps a spare connection.
 _SLOTS_PER_CLIENT = 2
+# The most requests in flight that a checker accepts (more only costs memory: one small client per
+# two slots), and the longest server-given text (reason phrase, refused Location) kept.
+MAX_CONCURRENCY = 256
+_MAX_ERROR_TEXT = 300
 # Pause before the one retry of a connection error.
 _CONNECT_RETRY_DELAY = 0.3
 # How many times a 429/503 with an acceptable Retry-After is retried.
@@ -251,6 +255,8 @@ class LinkChecker:
             raise ValueError("timeout must be positive")
         if concurrency < 1 or per_host < 1:
             raise ValueError("concurrency and per_host must be at least 1")
+        concurrency = min(concurrency, MAX_CONCURRENCY)
+        per_host = min(per_host, concurrency)
         if max_redirects < 0:
             raise ValueError("max_redirects must not be negative")
         self.timeout = timeout
@@ -444,14 +450,16 @@ class LinkChecker:
                 if target_url is None:
                     return done(
                         LinkStatus.BROKEN,
-                        f"redirect to a non-http(s) or malformed URL not followed: {target}",
+                        "redirect to a non-http(s) or malformed URL not followed: " + _clip(target),
                         final=target,
                     )
                 # Coming back to a URL with new cookies is progress, not a loop (cookie walls).
                 state = (target, _cookie_state(cookies))
                 if state in seen:
                     redirects += 1
-                    return done(LinkStatus.BROKEN, f"redirect loop back to {target}", final=target)
+                    return done(
+                        LinkStatus.BROKEN, f"redirect loop back to {_clip(target)}", final=target
+                    )
                 if redirects >= self.max_redirects:
                     return done(
                         LinkStatus.BROKEN, f"too many redirects (more than {self.max_redirects})"
@@ -509,12 +517,12 @@ class LinkChecker:
                             await response.aread()  # empty; lets the connection be reused
                     finally:
                         await response.aclose()  # a GET body is never read
-                    return response.status_code, response.headers, response.reason_phrase
+                    return response.status_code, response.headers, _clip(response.reason_phrase)
             except _RedirectAnswer as redirect:
                 answer = redirect.response
                 if "set-cookie" in answer.headers:
                     cookies.extract_cookies(answer)
-                return answer.status_code, answer.headers, answer.reason_phrase
+                return answer.status_code, answer.headers, _clip(answer.reason_phrase)
             except (TimeoutError, httpx.TimeoutException):
                 raise _Failure(LinkStatus.TIMEOUT, f"no answer within {self.timeout:g} s") from None
             except httpx.ConnectError as exc:
@@ -529,6 +537,11 @@ class LinkChecker:
                 raise _Failure(LinkStatus.BROKEN, _short(exc, type(exc).__name__)) from None
             finally:
                 shards.release(index, host)
+
+
+def _clip(text: str) -> str:
+    """Server-given text for an error message: at most `_MAX_ERROR_TEXT` characters."""
+    return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
 
 
 def _cookie_state(cookies: httpx.Cookies | None) -> frozenset[tuple[str, str, str]]:

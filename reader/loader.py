@@ -12,6 +12,7 @@ import hashlib
 import html
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
@@ -20,8 +21,9 @@ from typing import Any
 
 import ftfy
 
-from reader.frontmatter import FrontMatterError, decode, parse_yaml, quiet_native_errors, split
+from reader.frontmatter import FrontMatterError, decode, parse_yaml, split
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
+from reader.text import preview, sanitize
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 _SUFFIX_NAMES = frozenset(suffix[1:] for suffix in ARTICLE_SUFFIXES) | {
@@ -59,11 +61,23 @@ _KNOWN_FIELDS = frozenset(
     }
 )
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding / override /
-# isolate controls (which let a title display reversed or spoofed): never let them reach a
-# terminal. Marks such as U+200E/U+200F, which real right-to-left text uses, stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Runs of line breaks and tabs in a one-line field become one space (see `clean_text`).
 _LINE_BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
+
+# Limits that keep one hostile file from costing more than a fraction of a second and a few MB.
+# Real files are far below them (the largest seen: 21 kB, 21 related articles, 5 topics).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Article files larger than this are a problem (their size is checked before reading)."""
+MAX_FRONT_MATTER_CHARS = 1_000_000
+"""A longer front matter is a problem (parsing costs about a second per MB)."""
+MAX_ITEMS = 200
+"""Topics, images and related articles kept per article; the rest are dropped with a warning."""
+MAX_TEXT = {"title": 2_000, "excerpt": 20_000}
+"""Longest title and excerpt kept (other one-line fields: `MAX_SHORT_TEXT`); cut with a warning."""
+MAX_SHORT_TEXT = 1_000
+MAX_URL_LENGTH = 8_192
+MAX_NUMBER = 10**15
+"""Quality and heat beyond this (either sign) are dropped with a warning."""
 
 
 class _FieldProblems:
@@ -112,19 +126,19 @@ _MOJIBAKE_FREE = re.compile(
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Decode HTML entities, repair mojibake, drop control characters, trim whitespace."""
+    """Decode HTML entities, repair mojibake, drop control and invisible characters (the rule of
+    :func:`reader.text.sanitize`), join lines (unless `multiline`), trim whitespace."""
     if value.isascii() and value.isprintable() and "&" not in value:
         return value.strip()  # the common case: nothing to repair
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii() and not _MOJIBAKE_FREE.fullmatch(value):
         value = ftfy.fix_encoding(value)
-    if value.isprintable():  # every character the two patterns below remove is unprintable
+    if value.isprintable():  # every character sanitize removes or replaces is unprintable
         return value.strip()
-    value = _CONTROL.sub("", value)
     if not multiline:
         value = _LINE_BREAKS.sub(" ", value)
-    return value.strip()
+    return sanitize(value, keep_newlines=multiline).strip()
 
 
 _MAX_DEPTH = 64
@@ -163,11 +177,29 @@ def _describe(value: Any) -> str:
     return "a " + type(value).__name__
 
 
+def _capped(value: str, key: str, issues: _FieldProblems) -> str:
+    """`value` cut to the longest text kept for `key` (a warning says so): the repairs of
+    `clean_text` cost time in proportion to the length, and no real field comes near."""
+    limit = MAX_TEXT.get(key.rpartition(".")[2], MAX_SHORT_TEXT)
+    if len(value) <= limit:
+        return value
+    issues.warn(key, f"field '{key}': {len(value):,} characters, cut at {limit:,}")
+    return value[:limit] + "…"
+
+
+def _limited(items: list[Any], key: str, issues: _FieldProblems) -> list[Any]:
+    """The first `MAX_ITEMS` entries of a list (a warning says how many were dropped)."""
+    if len(items) <= MAX_ITEMS:
+        return items
+    issues.warn(key, f"field '{key}': {len(items):,} entries, the first {MAX_ITEMS} kept")
+    return items[:MAX_ITEMS]
+
+
 def _text(value: Any, key: str, issues: _FieldProblems, *, multiline: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return clean_text(value, multiline=multiline)
+        return clean_text(_capped(value, key, issues), multiline=multiline)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, (datetime, date)):
@@ -182,6 +214,9 @@ def _url(value: Any, key: str, issues: _FieldProblems) -> str | None:
     if not isinstance(value, str):
         issues.warn(key, f"field '{key}': expected a URL, got {_describe(value)}; ignored")
         return None
+    if len(value) > MAX_URL_LENGTH:
+        issues.warn(key, f"field '{key}': a URL of {len(value):,} characters; ignored")
+        return None
     url = clean_text(value)
     return url or None
 
@@ -192,23 +227,31 @@ def _int(value: Any, key: str, issues: _FieldProblems) -> int | None:
             issues.warn(key, f"field '{key}': expected a number, got a boolean; ignored")
         return None
     if isinstance(value, int):
+        if abs(value) > MAX_NUMBER:
+            issues.warn(key, f"field '{key}': a number out of range; ignored")
+            return None
         return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             issues.warn(key, f"field '{key}': not a finite number; ignored")
             return None
+        if abs(value) > MAX_NUMBER:
+            issues.warn(key, f"field '{key}': a number out of range; ignored")
+            return None
         return round(value)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
+        number: float | None = None
+        if len(text) <= 40:  # longer is no number anyone wrote (and int() of it is slow)
             try:
-                number = float(text)
+                number = int(text)
             except ValueError:
-                number = None
-            if number is not None and number == number and abs(number) != float("inf"):
-                return round(number)
+                try:
+                    number = float(text)
+                except ValueError:
+                    number = None
+        if number is not None and number == number and abs(number) <= MAX_NUMBER:
+            return round(number)
         issues.warn(key, f"field '{key}': expected a number, got text; ignored")
         return None
     issues.warn(key, f"field '{key}': expected a number, got {_describe(value)}; ignored")
@@ -264,8 +307,7 @@ def _datetime(value: Any, key: str, issues: _FieldProblems) -> datetime | None:
 
 
 def _preview(text: str, limit: int = 40) -> str:
-    text = _CONTROL.sub("", " ".join(text.split()))
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return preview(" ".join(text[: limit * 4].split()), limit)
 
 
 def _topics(value: Any, key: str, issues: _FieldProblems) -> tuple[str, ...]:
@@ -277,11 +319,13 @@ def _topics(value: Any, key: str, issues: _FieldProblems) -> tuple[str, ...]:
         issues.warn(key, f"field '{key}': expected a list of text, got {_describe(value)}; ignored")
         return ()
     topics: list[str] = []
+    seen: set[str] = set()
     dropped = 0
-    for item in value:
+    for item in _limited(value, key, issues):
         if isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool)):
-            text = clean_text(str(item))
-            if text and text not in topics:
+            text = clean_text(_capped(str(item), key, issues))
+            if text and text not in seen:
+                seen.add(text)
                 topics.append(text)
         elif item is not None:
             dropped += 1
@@ -294,7 +338,7 @@ def _provider(value: Any, key: str, issues: _FieldProblems) -> Provider:
     if value is None:
         return Provider()
     if isinstance(value, str):
-        return Provider(name=clean_text(value))
+        return Provider(name=_text(value, f"{key}.name", issues))
     if not isinstance(value, dict):
         issues.warn(key, f"field '{key}': expected a mapping, got {_describe(value)}; ignored")
         return Provider()
@@ -305,10 +349,10 @@ def _provider(value: Any, key: str, issues: _FieldProblems) -> Provider:
     if isinstance(images, list):
         for image in images:
             if isinstance(image, dict) and isinstance(image.get("url"), str):
-                logo = clean_text(image["url"]) or None
+                logo = _url(image["url"], f"{key}.images", issues)
                 break
     elif isinstance(images, str):
-        logo = clean_text(images) or None
+        logo = _url(images, f"{key}.images", issues)
     return Provider(name=name or domain, domain=domain, logo=logo)
 
 
@@ -322,13 +366,13 @@ def _images(value: Any, key: str, issues: _FieldProblems) -> tuple[Image, ...]:
         return ()
     images: list[Image] = []
     dropped = 0
-    for item in value:
+    for item in _limited(value, key, issues):
         if isinstance(item, str):
             item = {"url": item}
         if not isinstance(item, dict) or not isinstance(item.get("url"), str):
             dropped += 1
             continue
-        url = clean_text(item["url"])
+        url = _url(item["url"], f"{key}.url", issues)
         if not url:
             dropped += 1
             continue
@@ -338,7 +382,9 @@ def _images(value: Any, key: str, issues: _FieldProblems) -> tuple[Image, ...]:
                 url=url,
                 width=_int(item.get("width"), f"{key}.width", issues),
                 height=_int(item.get("height"), f"{key}.height", issues),
-                title=clean_text(title) or None if isinstance(title, str) else None,
+                title=_text(title, f"{key}.title", issues) or None
+                if isinstance(title, str)
+                else None,
             )
         )
     if dropped:
@@ -364,7 +410,7 @@ def _related(value: Any, key: str, issues: _FieldProblems) -> tuple[RelatedArtic
         return ()
     related: list[RelatedArticle] = []
     dropped = 0
-    for item in value:
+    for item in _limited(value, key, issues):
         if not isinstance(item, dict):
             dropped += 1
             continue
@@ -408,7 +454,8 @@ def canonical_url_key(url: str) -> str:
 def article_id(canonical_url: str | None, relative_path: str) -> str:
     """A short id, stable across renames: from the canonical URL, else the path in the folder."""
     source = canonical_url_key(canonical_url) if canonical_url else "path:" + relative_path
-    return hashlib.blake2b(source.encode("utf-8"), digest_size=6).hexdigest()
+    # surrogateescape: a file name that is not UTF-8 keeps its bytes (and so its id).
+    return hashlib.blake2b(source.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,7 +481,7 @@ def build_article(
         line = issues._line_of(title_key)
         message = f"field '{title_key}' must be text, got {_describe(raw_title)}"
         return None, [Problem(path, line, message)]
-    title = clean_text(str(raw_title))
+    title = clean_text(_capped(str(raw_title), "title", issues))
     if not title:
         return None, [Problem(path, issues._line_of(title_key), f"field '{title_key}' is empty")]
 
@@ -453,7 +500,7 @@ def build_article(
         path=path,
         title=title,
         excerpt=_text(data.get("excerpt"), "excerpt", issues),
-        body=_CONTROL.sub("", body).strip("\n") if body else "",
+        body=sanitize(body, keep_newlines=True).strip("\n") if body else "",
         published=_datetime(data.get(date_key), date_key, issues),
         category=_text(data.get("category"), "category", issues),
         type=_text(data.get("type"), "type", issues),
@@ -482,18 +529,103 @@ def load_file_keyed(
     """:func:`load_file`, plus the size and `mtime_ns` of the file as it was read (None when it
     could not be read): the parse cache's key, without a separate `stat` of every file."""
     try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            data = handle.read()
-    except OSError as exc:
-        return None, [Problem(path, None, f"cannot read file: {exc.strerror or exc}")], None
+        data, info = read_article_bytes(path)
+    except UnreadableFile as exc:
+        return None, [Problem(path, None, str(exc))], None
     article, problems = _load_data(data, path, relative_path)
     return article, problems, (info.st_size, info.st_mtime_ns)
+
+
+class UnreadableFile(Exception):
+    """A file that is not read: missing, unreadable, not a regular file, or too large."""
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer
+    | getattr(os, "O_NOCTTY", 0)  # a terminal device never becomes ours
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words ("a named pipe", ...)."""
+    for test, name in _SPECIAL_KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _size_text(size: int) -> str:
+    if size >= 1 << 30:
+        return f"{size / (1 << 30):.1f} GB"
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{size / 1024:.0f} kB"
+
+
+def read_article_bytes(path: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of an article file and its `fstat`, never blocking and never unbounded.
+
+    Only regular files are read (a FIFO, a device such as `/dev/zero`, a socket is refused
+    without a read), and only up to `MAX_FILE_BYTES` (checked on the size before reading, and
+    again while reading, for a file that grows). Raises `UnreadableFile` with the reason.
+    """
+    return read_regular_file(path, limit=MAX_FILE_BYTES)
+
+
+def read_regular_file(path: str, *, limit: int) -> tuple[bytes, os.stat_result]:
+    """:func:`read_article_bytes` with another size limit."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"not a regular file ({file_kind(info.st_mode)}); not read")
+        if info.st_size > limit:
+            raise UnreadableFile(
+                f"file is {_size_text(info.st_size)}; files of at most {_size_text(limit)} are read"
+            )
+        # One read of size + 1 bytes: a short read is the end of a regular file.
+        wanted = info.st_size + 1
+        data = os.read(fd, wanted)
+        if len(data) == wanted:  # it grew since fstat: read on, up to the limit
+            chunks = [data]
+            total = len(data)
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            if total > limit:
+                raise UnreadableFile(f"file grew beyond {_size_text(limit)} while it was read")
+            data = b"".join(chunks)
+        return data, info
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def _load_data(data: bytes, path: str, relative_path: str) -> tuple[Article | None, list[Problem]]:
     try:
         parts = split(decode(data))
+        if len(parts.yaml_text) > MAX_FRONT_MATTER_CHARS:
+            raise FrontMatterError(
+                f"front matter of {len(parts.yaml_text):,} characters; at most "
+                f"{MAX_FRONT_MATTER_CHARS:,} are read",
+                parts.yaml_line,
+            )
         mapping = parse_yaml(parts.yaml_text, first_line=parts.yaml_line)
         if mapping is None:
             raise FrontMatterError("empty front matter", parts.yaml_line)
@@ -525,10 +657,12 @@ def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]
     """Yield (path, path relative to root) for article files, sorted, hidden entries skipped.
 
     Symlinked folders are followed once: a (device, inode) seen before is not entered again, so a
-    symlink loop cannot hang the walk.
+    symlink loop cannot hang the walk. Entries with an article suffix that are not regular files
+    (a FIFO, a device, a dangling symlink) are yielded too, so that loading lists them as
+    problems; so is a root that is not a folder.
     """
     root_str = os.fspath(root)
-    if os.path.isfile(root_str):
+    if not os.path.isdir(root_str):
         yield root_str, os.path.basename(root_str)
         return
     seen: set[tuple[int, int]] = set()
@@ -555,12 +689,11 @@ def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]
             child_relative = f"{relative}{entry.name}"
             try:
                 is_dir = entry.is_dir()
-                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
             if is_dir:
                 subfolders.append((entry.path, child_relative + "/"))
-            elif is_file and _SUFFIX_OF(entry.name) in _SUFFIX_NAMES:
+            elif _SUFFIX_OF(entry.name) in _SUFFIX_NAMES:
                 yield entry.path, child_relative
         stack.extend(reversed(subfolders))
 
@@ -626,17 +759,16 @@ def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[
         paths = [paths]
     articles: list[Article] = []
     problems: list[Problem] = []
-    with quiet_native_errors():
-        for root in paths:
-            root_str = os.fspath(root)
-            if not os.path.exists(root_str):
-                problems.append(Problem(root_str, None, "no such file or folder"))
-                continue
-            for path, relative in iter_article_files(root_str):
-                article, file_problems = load_file(path, relative)
-                if article is not None:
-                    articles.append(article)
-                problems.extend(file_problems)
+    for root in paths:
+        root_str = os.fspath(root)
+        if not os.path.lexists(root_str):
+            problems.append(Problem(root_str, None, "no such file or folder"))
+            continue
+        for path, relative in iter_article_files(root_str):
+            article, file_problems = load_file(path, relative)
+            if article is not None:
+                articles.append(article)
+            problems.extend(file_problems)
     return Collection(
         articles=_dedupe_ids(articles),
         problems=problems,

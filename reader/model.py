@@ -69,6 +69,18 @@ def _quick_init(cls: type[_T]) -> type[_T]:
     return cls
 
 
+def iso_utc(moment: datetime | None) -> str | None:
+    """`2023-08-30T20:54:00Z`: the one time format of machine-readable output and the state file.
+
+    Years are zero-padded (`strftime("%Y")` is not, on glibc, below 1000: what it writes could
+    not be read back). A naive time is taken as UTC.
+    """
+    if moment is None:
+        return None
+    m = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+
+
 class LinkKind(StrEnum):
     """Which of an article's URLs a link is; the order is the preference order for opening."""
 
@@ -266,7 +278,7 @@ class LinkResult:
             "method": self.method,
             "elapsed_ms": self.elapsed_ms,
             "error": self.error,
-            "checked_at": self.checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "checked_at": iso_utc(self.checked_at),
             "redirect_code": self.redirect_code,
         }
 

@@ -1,23 +1,32 @@
-"""Headless output formats: JSON objects, CSV rows and a terminal-width table of articles."""
+"""Headless output formats: JSON objects, CSV rows and a terminal-width table of articles.
+
+Text is data here too: file names are escaped (`reader.text.escape_path`), table and CSV cells
+sanitised, JSON written by `reader.text.dump_json`. CSV cells from articles that start with `=`,
+`+`, `-`, `@`, a tab or a carriage return get a leading `'`, as OWASP recommends, so that a
+spreadsheet never runs them as a formula.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from reader.model import UNTOUCHED, Article, Problem, TriageState
+from reader.model import UNTOUCHED, Article, Problem, TriageState, iso_utc
+from reader.text import escape_path, sanitize
 
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """`2023-08-30T20:54:00Z`, the one date format of every machine-readable output."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = [
+    "CSV_FIELDS",
+    "article_json",
+    "articles_csv",
+    "articles_table",
+    "csv_cell",
+    "iso_utc",
+    "problem_json",
+]
 
 
 def article_json(article: Article, state: TriageState | None = None) -> dict[str, Any]:
@@ -25,7 +34,7 @@ def article_json(article: Article, state: TriageState | None = None) -> dict[str
     state = state or UNTOUCHED
     return {
         "id": article.id,
-        "path": article.path,
+        "path": escape_path(article.path),
         "title": article.title,
         "published": iso_utc(article.published),
         "category": article.category or None,
@@ -66,7 +75,7 @@ def article_json(article: Article, state: TriageState | None = None) -> dict[str
 
 def problem_json(problem: Problem) -> dict[str, Any]:
     return {
-        "path": problem.path,
+        "path": escape_path(problem.path),
         "line": problem.line,
         "message": problem.message,
         "severity": problem.severity,
@@ -93,6 +102,15 @@ CSV_FIELDS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A text cell from article data: sanitised, and never read as a formula by a spreadsheet."""
+    text = sanitize(text)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def articles_csv(
     articles: Iterable[Article], states: Mapping[str, TriageState] | None = None
 ) -> str:
@@ -105,20 +123,20 @@ def articles_csv(
             (
                 article.id,
                 iso_utc(article.published) or "",
-                article.title,
-                article.provider.name,
-                article.provider.domain,
+                csv_cell(article.title),
+                csv_cell(article.provider.name),
+                csv_cell(article.provider.domain),
                 "" if article.quality is None else article.quality,
                 "" if article.heat is None else article.heat,
-                article.category,
-                article.type,
-                "; ".join(article.topics),
-                article.urls.canonical or article.urls.amp or "",
+                csv_cell(article.category),
+                csv_cell(article.type),
+                csv_cell("; ".join(article.topics)),
+                csv_cell(article.urls.canonical or article.urls.amp or ""),
                 int(state.read),
                 int(state.starred),
                 int(state.archived),
-                "; ".join(state.tags),
-                article.path,
+                csv_cell("; ".join(state.tags)),
+                csv_cell(escape_path(article.path)),
             )
         )
     return buffer.getvalue()
@@ -164,9 +182,9 @@ def articles_table(
             _fit(date, 10),
             _fit("" if article.quality is None else str(article.quality), 4),
             _fit("" if article.heat is None else str(article.heat), 4),
-            _fit(article.title, title_width),
+            _fit(sanitize(article.title), title_width),
         ]
         if provider_width:
-            cells.append(_fit(article.provider.name, provider_width))
+            cells.append(_fit(sanitize(article.provider.name), provider_width))
         lines.append(" ".join(cells).rstrip())
     return "\n".join(lines) + "\n"

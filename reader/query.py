@@ -64,6 +64,7 @@ __all__ = [
     "Text",
     "matches",
     "parse_query",
+    "quote_value",
     "uses_links",
     "uses_state",
     "uses_time",
@@ -233,6 +234,12 @@ _FIELD_WORD = re.compile(r"([A-Za-z_]+)(>=|<=|:|>|<|=)")
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_value(value: str) -> str:
+    """`value` as a field term's value (`topic:<value>`): bare when it reads back as itself,
+    else quoted with `\\` and `\"` escaped. Whatever it holds, the term matches exactly it."""
+    return _bare_or_quoted(value, free=False)
 
 
 def _bare_or_quoted(value: str, *, free: bool) -> str:

@@ -20,6 +20,15 @@ one side.
 Tags are ordered, case-preserving and unique ignoring case: adding "ai" to an article tagged "AI"
 changes nothing, and removing "ai" removes "AI".
 
+Opening and locking: the file is only ever touched through SQLite. (Opening and closing any
+descriptor of a database file from the same process drops every POSIX lock the process holds on
+it, SQLite's included; another process then believes it is the last one, checkpoints and deletes
+the WAL, and this one writes on into a deleted file. A plain `open()` of the file is exactly
+that.) A file is moved aside only when SQLite itself says, on a fresh open, that it is corrupt or
+not a database; a database of another application is refused, never moved. A write waits for
+another process's write lock (`busy_timeout_ms`), then retries with backoff for `retry_seconds`,
+then raises `StoreBusy`; every failure is a `StoreError` worded for the user.
+
 Undo: every action writes, in the same transaction, a journal entry with the previous value of
 the one field it changed, for the rows it actually changed (an action that changes nothing writes
 no entry). `undo()` reverts the newest entry and deletes it. The journal is in the file, so undo
@@ -30,6 +39,7 @@ whichever window made it). It keeps the newest 200 entries and at most about a m
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -42,9 +52,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from reader.model import LinkKind, LinkResult, LinkStatus, TriageState
+from reader.model import LinkKind, LinkResult, LinkStatus, TriageState, iso_utc
+from reader.text import preview, sanitize
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Store", "StoreBusy", "StoreError"]
 
 # "RDR1" as a big-endian int32: marks the file as ours (PRAGMA application_id).
 APPLICATION_ID = 0x52445231
@@ -52,15 +63,36 @@ JOURNAL_MAX_ENTRIES = 200
 JOURNAL_MAX_ROWS = 1_000_000
 EXPORT_VERSION = 1
 MAX_TAG_LENGTH = 100
+MAX_TAGS = 1000
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+MAX_ID_LENGTH = 1000
+# Times the store accepts on import: what it writes, it must read back (and do arithmetic on).
+_EARLIEST_YEAR, _LATEST_YEAR = 1970, 9998
+
+# SQLite's primary result codes (`sqlite3.Error.sqlite_errorcode & 0xFF`).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 6, 11, 13, 26
 
 Flag = Literal["read", "starred", "archived"]
 
 
 class StoreError(Exception):
-    """A problem with the state file, worded for the user (one line, no traceback needed)."""
+    """A problem with the state file, worded for the user (one line, no traceback needed).
+
+    `reason` is the short cause ("database or disk is full"), for messages that say what was
+    not saved.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock for longer than this store waits."""
+
+
+class _Corrupt(Exception):
+    """SQLite says the file is corrupt or not a database (on a fresh open)."""
 
 
 # Each migration is run once, in order, in one transaction with the version bump;
@@ -140,11 +172,19 @@ class Store:
     between threads (calls are serialised) and between processes (SQLite locking).
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, notice: str | None = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        notice: str | None = None,
+        retry_seconds: float = 0.0,
+    ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
         self.notice = notice
+        self.retry_seconds = retry_seconds
         self._data_version = self._pragma("data_version")
 
     # ----------------------------------------------------------------------------- opening
@@ -156,14 +196,18 @@ class Store:
         *,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         busy_timeout_ms: int = 5000,
+        retry_seconds: float = 0.0,
     ) -> Store:
         """Open (creating it and its folder if needed) the state file at `path`.
 
-        A corrupt file, or a database that is not ours, is moved aside to
+        A file that SQLite finds corrupt, or that is no database at all, is moved aside to
         `<name>.corrupt-YYYYmmddTHHMMSS` and a fresh one created; `store.notice` then says so.
-        Raises `StoreError` when the location cannot be written or the file is from a newer
-        version of reader.
+        Raises `StoreError` when the location cannot be written, the file belongs to another
+        application or to a newer version of reader. A write that finds the file locked waits
+        `busy_timeout_ms`, then retries with backoff for `retry_seconds` more.
         """
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,20 +215,17 @@ class Store:
             raise StoreError(
                 f"cannot create folder for state file {path}: {_strerror(exc)}"
             ) from None
-        _check_writable(path)
         notice = None
-        reason = _probe(path)
-        if reason is not None:
-            backup = _move_aside(path)
-            notice = f"state file {path} was unusable ({reason}); moved to {backup}; starting fresh"
-            _check_writable(path)
-        conn = _connect(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
         try:
-            _migrate(conn, path)
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, path, notice=notice)
+            conn = _open_checked(path, synchronous, busy_timeout_ms)
+        except _Corrupt as exc:
+            backup = _move_aside(path)
+            notice = f"state file {path} was unusable ({exc}); moved to {backup}; starting fresh"
+            try:
+                conn = _open_checked(path, synchronous, busy_timeout_ms)
+            except _Corrupt as again:
+                raise StoreError(f"state file {path}: {again}") from None
+        return cls(conn, path, notice=notice, retry_seconds=retry_seconds)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -208,20 +249,30 @@ class Store:
     # ------------------------------------------------------------------------ plumbing
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
-        message = str(exc)
-        if "locked" in message or "busy" in message:
-            return StoreError(f"state file {self.path} is busy in another process ({message})")
-        return StoreError(f"state file {self.path}: {message}")
+        return _store_error(exc, self.path)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: SQLite's busy handler waits up to the busy timeout; after that the
+        lock is asked for again with backoff until `retry_seconds` have passed."""
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                error = self._error(exc)
+                if not isinstance(error, StoreBusy) or time.monotonic() + delay > deadline:
+                    raise error from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front (BEGIN IMMEDIATE) so that two
-        processes wait for each other (busy timeout) instead of failing on a lock upgrade."""
+        processes wait for each other instead of failing on a lock upgrade."""
         with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            self._begin()
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
@@ -672,48 +723,82 @@ def _strerror(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _check_writable(path: Path) -> None:
-    """Fail early, with the OS's own words, when the state file cannot be created or written."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise StoreError(f"cannot write state file {path}: {_strerror(exc)}") from None
-    os.close(fd)
+def _error_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
 
 
-def _probe(path: Path) -> str | None:
-    """Why the file at `path` is not a usable state file, or None when it is (or is empty)."""
+def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """A StoreError (StoreBusy for a lock) worded for the user."""
+    code = _error_code(exc)
+    message = str(exc)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in message or "busy" in message:
+        return StoreBusy(
+            f"state file {path} is busy: another process holds it ({message})", "state file busy"
+        )
+    return StoreError(f"state file {path}: {message}", message)
+
+
+def _open_checked(path: Path, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """A connection to a usable state file (migrated to this version); `_Corrupt` when SQLite
+    finds the file corrupt or not a database. Nothing but SQLite touches the file."""
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        return _strerror(exc)
-    if not header:
-        return None
-    if header != _SQLITE_MAGIC:
-        return "not an SQLite database"
-    try:
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+        conn = sqlite3.connect(
+            path,
+            timeout=busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
     except sqlite3.Error as exc:
-        return str(exc)
+        raise StoreError(f"cannot write state file {path}: {_os_reason(path, exc)}") from None
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]  # reads the header
         if app_id not in (0, APPLICATION_ID):
-            return f"a database of another application (application_id {app_id:#x})"
-        if app_id == 0:
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if tables:
-                return "a database that is not a reader state file"
+            raise StoreError(
+                f"state file {path} is a database of another application "
+                f"(application_id {app_id:#x}); not touched: use another --state"
+            )
+        if app_id == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(
+                f"state file {path} is a database that is not a reader state file; "
+                "not touched: use another --state"
+            )
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
-            return f"malformed: {check}"
-    except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return None  # in use by another process: certainly a database; let open wait
-        return str(exc)
-    finally:
+            raise _Corrupt(f"malformed: {_short(str(check))}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StoreError(f"state file {path}: cannot use WAL mode (got {mode})")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        _migrate(conn, path)
+    except sqlite3.Error as exc:
         conn.close()
-    return None
+        if _error_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            raise _Corrupt(_short(str(exc))) from None
+        error = _store_error(exc, path)
+        if isinstance(error, StoreBusy):
+            raise error from None
+        raise StoreError(f"cannot write state file {path}: {_os_reason(path, exc)}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _os_reason(path: Path, exc: sqlite3.Error) -> str:
+    """The OS's words for why the file cannot be opened, where SQLite only says 'unable to
+    open' (found with `stat`, which opens nothing)."""
+    if path.is_dir():
+        return os.strerror(errno.EISDIR)
+    if not os.access(path.parent, os.W_OK):
+        return os.strerror(errno.EACCES)
+    return str(exc)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _move_aside(path: Path) -> Path:
@@ -735,33 +820,6 @@ def _move_aside(path: Path) -> Path:
         with contextlib.suppress(OSError):
             companion.rename(backup.with_name(backup.name + suffix))
     return backup
-
-
-def _connect(path: Path, *, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    if synchronous not in ("FULL", "NORMAL"):
-        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
-    try:
-        conn = sqlite3.connect(
-            path,
-            timeout=busy_timeout_ms / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open state file {path}: {exc}") from None
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StoreError(f"state file {path}: cannot use WAL mode (got {mode})")
-        conn.execute(f"PRAGMA synchronous = {synchronous}")
-    except sqlite3.Error as exc:
-        conn.close()
-        raise StoreError(f"cannot write state file {path}: {exc}") from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -788,7 +846,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    except sqlite3.Error as exc:
+    except sqlite3.DatabaseError as exc:
+        if _error_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_BUSY, _SQLITE_LOCKED):
+            raise  # for _open_checked to sort out
         raise StoreError(f"cannot write state file {path}: {exc}") from None
 
 
@@ -813,18 +873,39 @@ def _now() -> datetime:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_TS_FORMAT)
+    text = iso_utc(moment)
+    assert text is not None
+    return text
 
 
 def _parse_time(text: str | None, memo: dict[str | None, datetime | None]) -> datetime | None:
+    """A stored time; one that cannot be read (written by an older reader) counts as absent
+    rather than failing every later command."""
     try:
         return memo[text]
     except KeyError:
-        moment = datetime.fromisoformat(text)  # type: ignore[arg-type]
-        if moment.tzinfo is None:
+        try:
+            moment: datetime | None = datetime.fromisoformat(text)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            moment = None
+        if moment is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         memo[text] = moment
         return moment
+
+
+def _import_time(value: Any) -> str | None:
+    """An imported time in the store's own format, or ValueError: ISO 8601, 1970 to 9998."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not _EARLIEST_YEAR <= moment.year <= _LATEST_YEAR:
+        raise ValueError
+    return _iso(moment)
 
 
 def _tags_from_text(text: str) -> tuple[str, ...]:
@@ -887,19 +968,25 @@ def _unique_ids(ids: Iterable[str]) -> list[str]:
 
 
 def _has_control(text: str) -> bool:
-    return any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+    """True when the text holds anything `sanitize` would change: controls, invisible or bidi
+    characters, lone surrogates. Such text is refused, never stored."""
+    return sanitize(text) != text
 
 
 def _clean_tag(tag: Any) -> str:
     if not isinstance(tag, str):
-        raise StoreError(f"a tag must be a string, got {tag!r}")
+        raise StoreError(f"a tag must be a string, got {preview(tag)}")
+    if len(tag) > MAX_TAG_LENGTH * 2:
+        raise StoreError(f"a tag must be at most {MAX_TAG_LENGTH} characters: {preview(tag, 20)}")
     clean = tag.strip()
     if not clean:
         raise StoreError("a tag must not be empty")
     if _has_control(clean):
-        raise StoreError(f"a tag must not contain control characters: {clean!r}")
+        raise StoreError(
+            f"a tag must not contain control or invisible characters: {preview(clean, 40)}"
+        )
     if len(clean) > MAX_TAG_LENGTH:
-        raise StoreError(f"a tag must be at most {MAX_TAG_LENGTH} characters: {clean[:20]!r}…")
+        raise StoreError(f"a tag must be at most {MAX_TAG_LENGTH} characters: {preview(clean, 20)}")
     return clean
 
 
@@ -940,28 +1027,35 @@ def _parse_export(data: Any) -> dict[str, _Row]:
     version = data.get("version")
     if version != EXPORT_VERSION:
         raise StoreError(
-            f"state import: unsupported version {version!r} (this reader reads {EXPORT_VERSION})"
+            f"state import: unsupported version {preview(version)} "
+            f"(this reader reads {EXPORT_VERSION})"
         )
     articles = data.get("articles")
     if not isinstance(articles, Mapping):
         raise StoreError("state import: 'articles' must be an object keyed by article id")
     rows: dict[str, _Row] = {}
-    memo: dict[str | None, datetime | None] = {}
     for id_, entry in articles.items():
-        where = f"state import: article {id_!r}"
+        where = f"state import: article {preview(id_, 40)}"
         if not isinstance(id_, str) or not id_:
             raise StoreError(f"{where}: ids must be non-empty strings")
+        if len(id_) > MAX_ID_LENGTH or _has_control(id_):
+            raise StoreError(
+                f"{where}: ids are at most {MAX_ID_LENGTH} characters, without control or "
+                "invisible characters"
+            )
         if not isinstance(entry, Mapping):
             raise StoreError(f"{where}: expected an object")
         flags = []
         for name in ("read", "starred", "archived"):
             value = entry.get(name, False)
             if not isinstance(value, bool):
-                raise StoreError(f"{where}: {name!r} must be true or false, got {value!r}")
+                raise StoreError(f"{where}: {name!r} must be true or false, got {preview(value)}")
             flags.append(int(value))
         tags = entry.get("tags", [])
         if not isinstance(tags, list):
             raise StoreError(f"{where}: 'tags' must be a list of strings")
+        if len(tags) > MAX_TAGS:
+            raise StoreError(f"{where}: at most {MAX_TAGS} tags per article")
         try:
             clean = _clean_tags(tags)
         except StoreError as exc:
@@ -969,18 +1063,12 @@ def _parse_export(data: Any) -> dict[str, _Row]:
         times = []
         for name in ("first_seen", "read_at"):
             value = entry.get(name)
-            if value is None:
-                times.append(None)
-                continue
             try:
-                if not isinstance(value, str):
-                    raise ValueError
-                moment = _parse_time(value, memo)
-                assert moment is not None
-                times.append(_iso(moment))
+                times.append(_import_time(value))
             except (ValueError, OverflowError):
                 raise StoreError(
-                    f"{where}: {name!r} must be an ISO 8601 time or null, got {value!r}"
+                    f"{where}: {name!r} must be an ISO 8601 time from {_EARLIEST_YEAR} to "
+                    f"{_LATEST_YEAR}, or null; got {preview(value)}"
                 ) from None
         read_at = times[1] if flags[0] else None
         rows[id_] = (

@@ -95,13 +95,43 @@ HOSTILE_FILES: dict[str, str | bytes] = {
     "empty.md": "",
     "binary.md": b'---\ntitle: "\xff\xfe"\n---\n',
     "list-root.md": "---\n- a\n- b\n---\n",
+    # A 1 kB alias bomb (each level refers to the one before ten times), and an alias loop.
+    "alias-bomb.md": "---\ntitle: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 11))
+    + "---\n",
+    "alias-loop.md": "---\ntitle: loop\nself: &s [1, *s]\n---\n",
+    # The safe loader refuses the first value of a duplicate key: the file is a problem.
+    "duplicate-date.md": "---\ntitle: dup\nwhen: 2023-02-30\nwhen: 2023-01-01\n---\n",
+    "huge-front-matter.md": "---\ntitle: huge\npadding: " + "x" * 1_200_000 + "\n---\n",
+    # Loads, with its lists cut to size.
+    "many-topics.md": "---\ntitle: many topics\ntopics:\n"
+    + "".join(f"  - t{i}\n" for i in range(20_000))
+    + "---\n",
+    # Markup and actions in URLs and names: data, never markup.
+    "url-markup.md": '---\ntitle: "URL with markup"\npublishedDateTime: 2026-11-25T10:00:00Z\n'
+    'webUrl: "https://news.example/a[/x][@click=app.quit]b"\n'
+    'originalUrl: "https://news.example/[b]bold[/b]"\n---\n',
+    "formula.md": '---\ntitle: "=HYPERLINK(\\"http://evil.example\\",\\"x\\")"\n'
+    "provider: '@SUM(1+1)'\ntopics: ['-2+3', '+cmd']\n---\n",
+    "invisible.md": '---\ntitle: "Zero\u200bwidth\u2060 and \u202ereversed\u202c"\n'
+    'provider:\n  name: "P\u200bro\u00advider"\n---\n',
 }
-HOSTILE_GOOD = 7
+# Files with names that are themselves hostile (written by the fixture): they load.
+HOSTILE_NAMES: tuple[bytes, ...] = (
+    b"latin1-caf\xe9.md",  # not UTF-8
+    b"new\nline.md",
+    b"esc\x1b[2J\x1b]0;pwned\x07.md",
+)
+HOSTILE_GOOD = 7 + 4 + len(HOSTILE_NAMES)
+#: the 5 above, alias-bomb, alias-loop, duplicate-date, huge-front-matter; then a FIFO, a symlink to
+#: /dev/zero, a 1 GB sparse file and a broken file with a hostile name, made by the fixture.
+HOSTILE_ERRORS = 5 + 4 + 3 + 1
 
 
 @pytest.fixture
 def hostile_feed(tmp_path: Path) -> Path:
-    """Hostile, broken and odd files: 7 load (text kept as data), 5 are problems."""
+    """Hostile, broken and odd files: `HOSTILE_GOOD` load (text kept as data), `HOSTILE_ERRORS`
+    are problems (with a FIFO, a device and a huge sparse file among them)."""
     folder = tmp_path / "hostile"
     folder.mkdir()
     for name, content in HOSTILE_FILES.items():
@@ -110,5 +140,15 @@ def hostile_feed(tmp_path: Path) -> Path:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+    for number, raw in enumerate(HOSTILE_NAMES):
+        url = f'"https://news.example/named-{number}"'
+        with open(os.fsencode(folder) + b"/" + raw, "wb") as handle:
+            handle.write(article_text(title=f'"Hostile name {number}"', webUrl=url).encode())
+    with open(os.fsencode(folder) + b"/broken-\xff\x1b[31m\nname.md", "wb") as handle:
+        handle.write(b"no front matter\n")  # a problem whose file name must be escaped
+    os.mkfifo(folder / "fifo.md")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    with open(folder / "sparse.md", "wb") as handle:
+        handle.truncate(1 << 30)
     (folder / "loop").symlink_to(folder)
     return folder

@@ -21,6 +21,9 @@ URL distinct):
 - `/drop-head`: HEAD closes the connection without an answer; GET answers 200.
 - `/cookie-gate`: without the cookie `gate=open`, sets it and redirects to itself; with it, 200
   (the pattern of paywalls that loop forever for clients without cookies).
+- `/hostile-reason`: 404 whose reason phrase holds C1 controls and a bidi override (what h11
+  lets through), as a server that wants to write to the user's terminal would send.
+- `/hostile-location`: 302 to a `javascript:` Location holding C1 controls.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 HUGE_SIZE = 100 * 1024 * 1024
+# Latin-1 text as it goes on the wire: C1 CSI/OSC introducers, and U+202E's UTF-8 bytes.
+HOSTILE_REASON = "Not Found \x9b2J\x9d0;pwned\x9c \xe2\x80\xae"
+HOSTILE_LOCATION = "javascript:alert(1)\x9b2J\x9d0;title\x9c"
 _CHUNK = 64 * 1024
 
 
@@ -143,6 +149,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, body=b"welcome\n")
             else:
                 self._send(302, {"Location": self.path, "Set-Cookie": "gate=open; Path=/"})
+        elif head == "hostile-reason":
+            self.send_response(404, HOSTILE_REASON)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif head == "hostile-location":
+            self._send(302, {"Location": HOSTILE_LOCATION})
         elif head == "drop-head":
             if method == "HEAD":
                 self.close_connection = True

@@ -2,6 +2,7 @@
 
 `kill PATH`: star `a1`, mark `a2` read, print "done", then wait to be killed.
 `hammer PATH PREFIX N`: N actions on ids PREFIX-0..N-1 (star, read, tag in turn), then "ok".
+`hold PATH SECONDS`: take the write lock, print "locked", hold it that long, then release it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,16 @@ def main(argv: list[str]) -> int:
                 store.add_tag([article], prefix)
         store.close()
         print("ok", flush=True)
+        return 0
+    if mode == "hold":
+        import sqlite3
+
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        print("locked", flush=True)
+        time.sleep(float(argv[2]))
+        conn.execute("ROLLBACK")
+        conn.close()
         return 0
     print(f"unknown mode {mode}", file=sys.stderr)
     return 2

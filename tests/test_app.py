@@ -307,21 +307,26 @@ async def test_live_reload_adds_changes_and_removes_keeping_cursor(feed):
 
 
 async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
-    from tests.conftest import HOSTILE_GOOD
+    from tests.conftest import HOSTILE_ERRORS, HOSTILE_GOOD
 
     app = make_app(hostile_feed)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert len(app.articles) == HOSTILE_GOOD
-        assert app.header.problems == 5
+        assert app.header.problems == HOSTILE_ERRORS
         for _ in range(HOSTILE_GOOD):
             await pilot.press("j")
             await pilot.pause(0.1)
-            await pilot.press("enter", "escape")
+            await pilot.press("enter", "escape", "y")
+            text = screen_text(app)
+            assert not any(c in text for c in "\x1b\x9b\u202e\u200b\u2060\x00"), repr(text)
         await pilot.press("exclamation_mark")
         await pilot.pause()
+        assert isinstance(app.screen, ProblemsScreen)
+        shown = app.screen.query_one("#problems-list").render().plain  # type: ignore[union-attr]
+        assert "binary.md" in shown and "broken-\\xff\\x1b[31m\\x0aname.md" in shown
         text = screen_text(app)
-        assert "binary.md" in text and "\x1b" not in text
+        assert "\x1b" not in text and "\x9b" not in text
         await pilot.press("escape", "g", "o")  # javascript: and file: URLs are never opened
         await pilot.pause(0.2)
         assert all(url.startswith(("http://", "https://")) for url in app.opened_urls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -255,7 +256,7 @@ def test_slim_rewrite_keeps_the_detail_part_for_full_loads(tmp_path: Path) -> No
     assert any(a.related for a in full.articles) and not any(a.slim for a in full.articles)
 
 
-def _worker_that_dies_holding_a_chunk(chunks, counter, inbox) -> None:
+def _worker_that_dies_holding_a_chunk(chunks, counter, inbox, parent) -> None:
     cache._claim(counter, len(chunks))  # claims a chunk, and never sends it
     os._exit(1)
 
@@ -337,3 +338,75 @@ def test_without_the_cache_nothing_is_read_or_written(
     path.unlink()
     load_collection_cached([str(feed)], cache_dir=cache_dir, use_cache=False)
     assert not path.exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_pool_workers_exit_when_the_loading_process_is_killed(tmp_path: Path) -> None:
+    """Fault 12: a cold load killed mid-way left its workers alive, blocked on the result queue
+    (60-70 MB each), for good."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    for i in range(3000):
+        (feed / f"a{i}.md").write_text(
+            f'---\ntitle: "Story {i}"\nexcerpt: "{"x" * 400}"\nwebUrl: "https://n.example/{i}"\n---\n'
+        )
+    code = (
+        "import sys, time; from reader import cache\n"
+        "cache.POOL_THRESHOLD = 1; cache._CHUNK_MAX = 8\n"
+        "print('start', flush=True)\n"
+        "cache.load_collection_cached([sys.argv[1]], workers=3, use_cache=False)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code, str(feed)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "start"
+        deadline = time.monotonic() + 30
+        workers: list[int] = []
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = _children(parent.pid)
+            time.sleep(0.01)
+        assert len(workers) >= 2, "the pool never started"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "workers outlived the load"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for worker in _children(parent.pid):
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)

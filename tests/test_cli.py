@@ -373,18 +373,211 @@ def test_check_all_alive_exits_0(tmp_path, link_server):  # noqa: F811
     assert json.loads(result.stdout)[0]["status"] == "alive"
 
 
-def test_hostile_folder_lists_and_validates_without_traceback(hostile_feed):
-    from tests.conftest import HOSTILE_GOOD
+def _terminal_safe(text: str) -> bool:
+    """Nothing in `text` can act on a terminal: every character printable, or a newline, or one
+    of the joiners and direction marks that real text needs."""
+    from reader.text import KEPT_FORMAT
 
-    for args in (["list"], ["list", "--format", "json"], ["validate"], ["list", "--no-cache"]):
+    return all(ch.isprintable() or ch == "\n" or ord(ch) in KEPT_FORMAT for ch in text)
+
+
+def test_every_command_on_the_hostile_folder(hostile_feed):
+    from tests.conftest import HOSTILE_ERRORS, HOSTILE_GOOD
+
+    commands = [
+        ["list"],
+        ["list", "--format", "json"],
+        ["list", "--format", "csv"],
+        ["list", "--format", "ids"],
+        ["list", "--no-cache", "--all"],
+        ["validate"],
+        ["validate", "--format", "json"],
+        ["mark", "--star", "--tag", "seen", "--query", "name OR markup", "-c"],
+    ]
+    for args in commands:
         result = run(*args, str(hostile_feed))
-        assert "Traceback" not in result.stderr, args
-        assert "\x1b" not in result.stdout
-        assert "\u202e" not in result.stdout
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert _terminal_safe(result.stdout), args
+        assert _terminal_safe(result.stderr), args
+        assert result.returncode in (0, 1), (args, result.stderr)
     rows = json.loads(run("list", str(hostile_feed), "--format", "json").stdout)
     assert len(rows) == HOSTILE_GOOD
     assert any(r["title"].startswith("[bold red]Markup[/]") for r in rows)
+    paths = [r["path"] for r in rows]
+    # Names that are not UTF-8, or hold controls, are shown escaped (and the files load).
+    assert any(p.endswith("latin1-caf\\xe9.md") for p in paths), paths
+    assert any(p.endswith("new\\x0aline.md") for p in paths), paths
+    assert any(p.endswith("esc\\x1b[2J\\x1b]0;pwned\\x07.md") for p in paths), paths
     result = run("validate", str(hostile_feed), "--format", "json")
     assert result.returncode == 1
     errors = [p for p in json.loads(result.stdout)["problems"] if p["severity"] == "error"]
-    assert len(errors) == 5
+    assert len(errors) == HOSTILE_ERRORS
+    reasons = {Path(p["path"]).name: p["message"] for p in errors}
+    assert "alias bomb" in reasons["alias-bomb.md"]
+    assert "contains itself" in reasons["alias-loop.md"]
+    assert "named pipe" in reasons["fifo.md"]
+    assert "character device" in reasons["zero.md"]
+    assert "1.0 GB" in reasons["sparse.md"]
+    assert "front matter of 1,200,0" in reasons["huge-front-matter.md"]
+    assert "out of range" in reasons["duplicate-date.md"]
+    text = run("validate", str(hostile_feed)).stdout
+    assert "broken-\\xff\\x1b[31m\\x0aname.md" in text
+    marked = run("list", str(hostile_feed), "--query", "is:starred tag:seen")
+    assert marked.stdout.count("Hostile name") == 3
+
+
+def test_csv_cells_never_start_a_formula(hostile_feed):
+    rows = list(
+        csv.DictReader(io.StringIO(run("list", str(hostile_feed), "--format", "csv").stdout))
+    )
+    formula = next(r for r in rows if "HYPERLINK" in r["title"])
+    assert formula["title"].startswith("'=HYPERLINK(")
+    assert formula["provider"] == "'@SUM(1+1)"
+    assert formula["topics"] == "'-2+3; +cmd"
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), row
+    negative = [r for r in rows if r["heat"].startswith("-")]
+    assert all(r["heat"].lstrip("-").isdigit() for r in negative)  # numbers stay numbers
+
+
+def test_a_fifo_given_as_a_path_is_a_one_line_failure(tmp_path):
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    for args in (["list", str(fifo)], ["validate", str(fifo)], [str(fifo)]):
+        result = run(*args)
+        assert result.returncode == 1, args
+        assert result.stderr.strip() == f"reader: not a file or folder: {fifo} (a named pipe)"
+        assert result.stdout == ""
+
+
+# ------------------------------------------------------------------ hardening
+
+
+def test_check_never_lets_a_server_write_to_the_terminal(tmp_path, link_server):  # noqa: F811
+    """Fault 13: `reader check` printed a server's reason phrase and a refused Location raw (an
+    OSC title change and a screen clear were seen); JSON wrote C1 controls raw (fault 14)."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(
+        article_text(
+            webUrl=f'"{link_server.url("/hostile-reason")}"',
+            originalUrl=f'"{link_server.url("/hostile-location")}"',
+        )
+    )
+    text = run("check", str(feed), "--recheck")
+    assert text.returncode == 1
+    assert _terminal_safe(text.stdout) and _terminal_safe(text.stderr), repr(text.stdout)
+    assert "✗ 404" in text.stdout and "not followed: javascript:alert(1)" in text.stdout
+    result = run("check", str(feed), "--format", "json", "--recheck")
+    assert _terminal_safe(result.stdout), repr(result.stdout)
+    rows = {row["url"].rsplit("/", 1)[1]: row for row in json.loads(result.stdout)}
+    # The data itself, escaped in the JSON (httpx already drops the reason phrase's non-ASCII).
+    assert rows["hostile-location"]["final_url"] == "javascript:alert(1)\x9b2J\x9d0;title\x9c"
+    assert rows["hostile-reason"]["error"].startswith("Not Found")
+
+
+def test_a_state_file_held_by_another_process_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    """Fault 2: `reader mark` printed a traceback when another process held the write lock."""
+    from reader import cli
+
+    monkeypatch.setattr(cli, "STATE_BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(cli, "STATE_RETRY_SECONDS", 0.3)
+    state = tmp_path / "state.sqlite3"
+    ids = run("list", "--format", "ids").stdout.split()
+    assert main(["mark", ids[0], "--read", "--state", str(state)]) == 0
+    helper = Path(__file__).with_name("store_kill_helper.py")
+    holder = subprocess.Popen(
+        [sys.executable, str(helper), "hold", str(state), "5"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        code = main(["mark", ids[0], "--star", "--tag", "x", "--state", str(state)])
+        err = capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("reader mark: state file busy; not saved: star for 1 article(s)")
+
+
+def test_state_import_validates_everything_on_the_way_in(tmp_path):
+    """Fault 15: a first_seen before year 1000 was stored as `1-01-01T05:00:00Z` and every later
+    command failed; deep JSON and a 5,001-digit integer gave tracebacks; a 50 MB bad value was
+    echoed whole."""
+    state = tmp_path / "state.sqlite3"
+    cases = {
+        "ancient.json": json.dumps(
+            {"version": 1, "articles": {"a": {"read": True, "first_seen": "0999-01-01T00:00:00Z"}}}
+        ),
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "digits.json": '{"version": 1, "articles": {"a": {"read": ' + "9" * 5001 + "}}}",
+        "huge-value.json": json.dumps(
+            {"version": 1, "articles": {"a": {"read": "x" * 50_000_000}}}
+        ),
+        "bad-tag.json": json.dumps(
+            {"version": 1, "articles": {"a": {"tags": ["ok", "rtl\u202e"]}}}
+        ),
+        "control-id.json": json.dumps({"version": 1, "articles": {"evil\x1b[2J": {"read": True}}}),
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_text(content)
+        result = run("state", "import", str(path), "--state", str(state))
+        assert result.returncode == 1, name
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, name
+        assert len(result.stderr) < 400, (name, len(result.stderr))
+        assert _terminal_safe(result.stderr), name
+    assert run("list", "--state", str(state), "--format", "ids").returncode == 0
+    exported = json.loads(run("state", "export", "--state", str(state)).stdout)
+    assert exported["articles"] == {}  # nothing was stored
+
+
+def test_list_query_link_status_is_parsed_not_substring_matched(tmp_path, link_server):  # noqa: F811
+    """Fault 17: `--query Link:broken` ignored the link results (a case-sensitive substring test
+    on the query text decided whether to load them)."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "good.md").write_text(
+        article_text(title='"good"', webUrl=f'"{link_server.url("/ok?l")}"')
+    )
+    (feed / "bad.md").write_text(
+        article_text(title='"bad"', webUrl=f'"{link_server.url("/status/404?l")}"')
+    )
+    run("check", str(feed))
+    for query in ("link:broken", "Link:broken", "LINK:Broken", "(link:broken)"):
+        titles = [
+            r["title"]
+            for r in json.loads(run("list", str(feed), "--query", query, "--format", "json").stdout)
+        ]
+        assert titles == ["bad"], query
+    archived = run("list", str(feed), "--query", "Is:Archived", "--format", "ids")
+    assert archived.returncode == 0 and archived.stdout == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_a_huge_concurrency_is_capped(tmp_path, link_server):  # noqa: F811
+    """Fault 16: `--concurrency 100000` allocated 189 MB for one URL."""
+    from reader.links import MAX_CONCURRENCY, LinkChecker
+
+    assert LinkChecker(concurrency=100_000).concurrency == MAX_CONCURRENCY
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(article_text(webUrl=f'"{link_server.url("/ok?c")}"'))
+    code = (
+        "import sys; from reader.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(int(peak.split()[1]) // 1024, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "check", str(feed), "--concurrency", "100000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stderr.strip().splitlines()[-1]) < 120  # MB of peak RSS; it was over 220

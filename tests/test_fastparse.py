@@ -1,6 +1,7 @@
 """The fast YAML path gives exactly what the safe loader gives (or leaves the file to it).
 
-Every comparison is type-exact: `True` is not `1`, a naive datetime is not an aware one.
+Every comparison is type-exact: `True` is not `1`, a naive datetime is not an aware one. The
+property tests run with a fixed seed (`derandomize`) and a bounded number of examples in CI.
 """
 
 from __future__ import annotations
@@ -28,11 +29,7 @@ from reader.frontmatter import (
     split,
 )
 from reader.loader import clean_text, iter_article_files, load_file
-
-# The direct path needs no library; rapidyaml (the `fast` extra, also in `test`) is the second.
-needs_rapidyaml = pytest.mark.skipif(
-    not frontmatter.HAVE_RAPIDYAML, reason="rapidyaml not installed"
-)
+from reader.text import sanitize
 
 
 def identical(a: object, b: object) -> bool:
@@ -231,6 +228,13 @@ HOSTILE = [
     "? complex\n: key\n",
     "a: 2023-02-30T00:00:00Z\n",
     "a: 2023-13-01\n",
+    # duplicate keys: the safe loader constructs (and refuses) every value, not only the last
+    "a: 2023-02-30\na: 2023-01-01\n",
+    "a: 2023-02-30T00:00:00Z\na: fine\n",
+    "a:\n  - 2023-02-30\na: 1\n",
+    "x:\n  a: 2023-02-31\n  a: 2\n",
+    # aliases that share or loop (the safe loader builds them; reader refuses the bombs)
+    "a: &x [1, 2]\nb: *x\n",
     # deep nesting
     "".join(f"{'  ' * i}k{i}:\n" for i in range(60)) + "  " * 60 + "leaf: 1\n",
     "a: " + "[" * 200 + "]" * 200 + "\n",
@@ -259,19 +263,34 @@ def test_fast_path_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     assert identical(parse_yaml(text), reference(text))
 
 
-@needs_rapidyaml
-def test_rapidyaml_errors_do_not_reach_stderr() -> None:
-    # Passes the line filter, fails in rapidyaml (which prints before raising).
-    code = (
-        "from reader.frontmatter import fast_parse, NOT_HANDLED\n"
-        "assert fast_parse('a: 1\\n  b: 2\\n') is NOT_HANDLED\n"
-        "assert fast_parse('a:\\n  b: 1\\n c: 2\\n') is NOT_HANDLED\n"
-    )
+def test_loading_never_silences_the_terminal(tmp_path: Path, hostile_feed: Path) -> None:
+    """Textual draws on fd 2: whatever another thread writes there while files are parsed (the
+    first load, a live reload) must arrive, so parsing never redirects a file descriptor."""
+    code = f"""
+import os, sys, threading
+from reader.cache import load_collection_cached
+written = 0
+stop = threading.Event()
+def tick():
+    global written
+    while not stop.is_set():
+        os.write(2, b"t")
+        written += 1
+thread = threading.Thread(target=tick)
+thread.start()
+for _ in range(5):
+    load_collection_cached([{str(hostile_feed)!r}], use_cache=False, workers=1)
+stop.set()
+thread.join()
+print(written)
+"""
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    assert result.returncode == 0, result.stderr[-2000:]
+    written = int(result.stdout)
+    assert written > 0
+    assert result.stderr.count("t") == written
 
 
 # ------------------------------------------------------------------------- properties
@@ -297,7 +316,9 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.dictionaries(_keys, _values, min_size=1, max_size=6), st.booleans())
 def test_dumped_mappings(mapping: dict, unicode: bool) -> None:
     text = yaml.safe_dump(mapping, allow_unicode=unicode, sort_keys=False, width=10**6)
@@ -317,14 +338,16 @@ _line = st.tuples(st.integers(0, 6), st.lists(_fragment, max_size=5)).map(
 )
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    derandomize=True, max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.lists(_line, min_size=1, max_size=6))
 def test_line_soup(lines: list[str]) -> None:
     check("\n".join(lines) + "\n")
 
 
 # Well-formed-looking lines (indentation, dashes, keys, scalars of every kind): most of these
-# take the fast path, so the rewrite and the rapidyaml result are compared on many shapes.
+# take the fast path, so its results are compared with the safe loader's on many shapes.
 _word = st.sampled_from(["key", "a", "b", "title", "x_y", "nan", "inf", "yes", "on", "null", "k-1"])
 _scalar_text = st.one_of(
     st.sampled_from(YAML11_SCALARS),
@@ -342,7 +365,9 @@ _shaped_line = st.tuples(
 ).map(lambda parts: " " * parts[0] + parts[1] + parts[2])
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    derandomize=True, max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.lists(_shaped_line, min_size=1, max_size=8))
 def test_shaped_lines(lines: list[str]) -> None:
     check("\n".join(lines) + "\n")
@@ -361,33 +386,31 @@ _mojibake_free = st.text(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(derandomize=True, max_examples=500, deadline=None)
 @given(_mojibake_free)
 def test_skipping_ftfy_is_safe(text: str) -> None:
     """clean_text skips ftfy for these characters: ftfy must indeed leave them alone."""
     assert ftfy.fix_encoding(text) == text
 
 
-ODD_TEXTS = ["â€œquotedâ€\x9d", "&amp;lt;", "caf&eacute;", "Ã©t&eacute;"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+ODD_TEXTS = ["â€œquotedâ€\x9d", "&amp;lt;", "caf&eacute;", "Ã©t&eacute;", "a\u200bb\x1b[1m"]
 _BREAKS = re.compile(r"[\t\n\u2028\u2029]+")
 
 
 def _clean_text_reference(value: str, multiline: bool) -> str:
-    """clean_text as it was before the fast paths."""
+    """clean_text without its shortcuts: every step on every text."""
     import html
 
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii():
         value = ftfy.fix_encoding(value)
-    value = _CONTROL.sub("", value)
     if not multiline:
         value = _BREAKS.sub(" ", value)
-    return value.strip()
+    return sanitize(value, keep_newlines=multiline).strip()
 
 
-@settings(max_examples=500, deadline=None)
+@settings(derandomize=True, max_examples=500, deadline=None)
 @given(
     st.one_of(_mojibake_free, st.text(max_size=40), st.sampled_from(ODD_TEXTS)),
     st.booleans(),
@@ -412,7 +435,7 @@ def _split_reference(text: str) -> tuple[str, str] | int:
     return line_no - 1
 
 
-@settings(max_examples=500, deadline=None)
+@settings(derandomize=True, max_examples=500, deadline=None)
 @given(
     st.lists(
         st.sampled_from(["---", "...", "--- ", "---\x0c", "----", " ---", "a: 1", "", "x", "...x"]),
@@ -527,7 +550,7 @@ def test_direct_path_takes_the_real_shape() -> None:
     assert taken >= 40
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(["-", "---", ".", "...", "\n", " ", "\t", "a", "\xa0", "\x1c"])),
     st.integers(min_value=0, max_value=40),
@@ -543,12 +566,12 @@ def test_closing_fence_search_equals_its_regex(pieces: list[str], start: int) ->
 
 def test_printable_text_needs_no_character_regex() -> None:
     """Two shortcuts rest on this: every character the direct path refuses, and every character
-    clean_text's patterns remove, is unprintable (so printable text skips those regexes)."""
+    clean_text's pattern replaces, is unprintable (so printable text skips those regexes)."""
     import sys
 
-    from reader.loader import _CONTROL, _LINE_BREAKS
+    from reader.loader import _LINE_BREAKS
 
-    patterns = (frontmatter._REFUSED_CHARACTER, _CONTROL, _LINE_BREAKS)
+    patterns = (frontmatter._REFUSED_CHARACTER, _LINE_BREAKS)
     printable = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable()]
     for pattern in patterns:
         assert not [c for c in printable if pattern.match(c)], pattern.pattern

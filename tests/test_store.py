@@ -22,6 +22,7 @@ from reader.store import (
     JOURNAL_MAX_ENTRIES,
     SCHEMA_VERSION,
     Store,
+    StoreBusy,
     StoreError,
 )
 
@@ -514,17 +515,27 @@ def test_garbage_file_is_moved_aside(db_path: Path) -> None:
         assert store.notice is None and store.state("a").starred
 
 
-def test_stale_wal_of_a_corrupt_file_is_moved_too(db_path: Path) -> None:
+def test_a_zeroed_file_is_recovered_from_its_wal_not_moved(db_path: Path) -> None:
     with Store.open(db_path) as store:
         store.set_starred(["a"], True)
         # Keep the -wal file: copy it while the connection is open.
         wal = db_path.with_name(db_path.name + "-wal").read_bytes()
     db_path.write_bytes(b"\x00" * 4096)  # zeroed main file
     db_path.with_name(db_path.name + "-wal").write_bytes(wal)
+    # SQLite reads every page from the WAL: the state is all there, and nothing is moved.
     with Store.open(db_path) as store:
-        assert store.notice is not None
+        assert store.notice is None
+        assert store.state("a").starred
+    assert list(db_path.parent.glob("*.corrupt-*")) == []
+
+
+def test_a_zeroed_file_without_wal_is_moved_aside(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"\x00" * 4096)
+    with Store.open(db_path) as store:
+        assert store.notice is not None and "not a database" in store.notice
         assert store.states() == {}
-    assert len(list(db_path.parent.glob("*.corrupt-*-wal"))) == 1
+    assert len(list(db_path.parent.glob("*.corrupt-*"))) == 1
 
 
 def test_malformed_database_is_moved_aside(db_path: Path) -> None:
@@ -544,15 +555,23 @@ def test_malformed_database_is_moved_aside(db_path: Path) -> None:
         assert store.integrity_check() == "ok"
 
 
-def test_another_applications_database_is_moved_aside(db_path: Path) -> None:
+def test_another_applications_database_is_refused_not_moved(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     conn = sqlite3.connect(db_path)
     conn.execute("CREATE TABLE something (x)")
     conn.commit()
     conn.close()
-    with Store.open(db_path) as store:
-        assert store.notice is not None and "not a reader state file" in store.notice
-    assert len(list(db_path.parent.glob("*.corrupt-*"))) == 1
+    with pytest.raises(StoreError, match="not a reader state file"):
+        Store.open(db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA application_id = 1234")
+    conn.close()
+    with pytest.raises(StoreError, match="another application"):
+        Store.open(db_path)
+    assert list(db_path.parent.glob("*.corrupt-*")) == []
+    conn = sqlite3.connect(db_path)  # untouched
+    assert conn.execute("SELECT count(*) FROM something").fetchone() == (0,)
+    conn.close()
 
 
 def test_newer_schema_is_refused_not_moved(db_path: Path) -> None:
@@ -698,6 +717,99 @@ def test_sigkill_right_after_an_action_loses_nothing(db_path: Path) -> None:
         assert store.integrity_check() == "ok"
         assert store.undo() == ["a2"]  # the journal survived too
         assert store.state("a2").read is False
+
+
+def test_a_second_connection_in_this_process_keeps_another_process_change(
+    db_path: Path,
+) -> None:
+    """Fault: Store.open probed the file with plain open()/close(), which drops every POSIX lock
+    this process holds on it; a `reader mark` that exited next took itself for the last user,
+    deleted the WAL, and its change (and then the app's) was lost."""
+    main_store = Store.open(db_path)
+    try:
+        main_store.set_starred(["app-1"], True)
+        thread_store = Store.open(db_path)  # as the app's link-check thread does
+        thread_store.close()
+        marked = subprocess.run(
+            [sys.executable, str(HELPER), "hammer", str(db_path), "cli", "3"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert marked.returncode == 0, marked.stderr
+        main_store.set_starred(["app-2"], True)
+    finally:
+        main_store.close()
+    with Store.open(db_path) as store:
+        assert store.notice is None
+        states = store.states()
+        assert states["cli-0"].starred and states["cli-1"].read and states["cli-2"].tags
+        assert states["app-1"].starred and states["app-2"].starred
+        assert store.integrity_check() == "ok"
+    assert list(db_path.parent.glob("*.corrupt-*")) == []
+
+
+def test_opening_never_touches_the_file_outside_sqlite(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store.open(db_path).close()
+    touched: list[str] = []
+    real_open = os.open
+
+    def watching_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.fspath(path).startswith(str(db_path)):
+            touched.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", watching_open)
+    monkeypatch.setattr("builtins.open", lambda *a, **k: touched.append(str(a[0])) or None)
+    Store.open(db_path).close()
+    assert touched == []
+
+
+def _hold_lock(db_path: Path, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, str(HELPER), "hold", str(db_path), str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_lock_held_too_long_is_store_busy_and_nothing_changes(db_path: Path) -> None:
+    Store.open(db_path).close()
+    holder = _hold_lock(db_path, 3)
+    try:
+        with Store.open(db_path, busy_timeout_ms=100, retry_seconds=0.3) as store:
+            with pytest.raises(StoreBusy) as info:
+                store.set_starred(["a"], True)
+            assert "\n" not in str(info.value) and info.value.reason == "state file busy"
+            assert store.state("a").starred is False
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_a_write_waits_out_a_short_lock_with_backoff(db_path: Path) -> None:
+    Store.open(db_path).close()
+    holder = _hold_lock(db_path, 0.8)
+    try:
+        with Store.open(db_path, busy_timeout_ms=100, retry_seconds=10) as store:
+            store.set_starred(["a"], True)  # waits, retries, succeeds
+            assert store.state("a").starred
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_a_full_disk_is_one_store_error(store: Store) -> None:
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError) as info:
+        store.set_read([f"id-{i}" for i in range(5000)], True)
+    assert "full" in info.value.reason and "\n" not in str(info.value)
+    assert store.state("id-0").read is False
 
 
 # ---------------------------------------------------------------------------- speed

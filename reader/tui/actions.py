@@ -5,8 +5,11 @@ palette are all generated from this table, so they cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.binding import Binding
+
+Target = Literal["app", "list"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,8 @@ class Action:
     footer: bool = False
     palette: bool = True
     priority: bool = False
+    target: Target = "app"
+    """Who runs it: the app, or the list pane (whose own bindings hold the keys)."""
 
     @property
     def display_keys(self) -> str:
@@ -46,16 +51,22 @@ _KEY_LABELS = {
     "ctrl+p": "Ctrl+P",
     "ctrl+s": "Ctrl+S",
     "ctrl+r": "Ctrl+R",
+    "ctrl+d": "Ctrl+D",
+    "ctrl+u": "Ctrl+U",
 }
 
 ACTIONS: tuple[Action, ...] = (
-    # Moving (the list pane's own bindings implement these; listed here for help and palette)
-    Action("list_down", "j,down", "Down", "Move", "Next article"),
-    Action("list_up", "k,up", "Up", "Move", "Previous article"),
-    Action("list_first", "g,home", "First", "Move", "First article"),
-    Action("list_last", "G,end", "Last", "Move", "Last article"),
-    Action("list_page_down", "pagedown", "Page down", "Move", "One page down"),
-    Action("list_page_up", "pageup", "Page up", "Move", "One page up"),
+    # Moving (the list pane's own bindings hold these keys; listed here for help and palette)
+    Action("cursor_down", "j,down", "Down", "Move", "Next article", target="list"),
+    Action("cursor_up", "k,up", "Up", "Move", "Previous article", target="list"),
+    Action("cursor_first", "g,home", "First", "Move", "First article", target="list"),
+    Action("cursor_last", "G,end", "Last", "Move", "Last article", target="list"),
+    Action("cursor_page_down", "pagedown", "Page down", "Move", "One page down", target="list"),
+    Action("cursor_page_up", "pageup", "Page up", "Move", "One page up", target="list"),
+    Action(
+        "cursor_half_page_down", "ctrl+d", "Half down", "Move", "Half a page down", target="list"
+    ),
+    Action("cursor_half_page_up", "ctrl+u", "Half up", "Move", "Half a page up", target="list"),
     Action("next_unread", "n", "Next unread", "Move", "Next unread article"),
     Action("previous_unread", "p", "Prev unread", "Move", "Previous unread article"),
     Action(
@@ -112,23 +123,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("quit", "q", "Quit", "App", "Quit", footer=True),
 )
 
-# The list pane binds the movement keys itself; the app only lists them.
-_LIST_ACTIONS = {
-    "list_down",
-    "list_up",
-    "list_first",
-    "list_last",
-    "list_page_down",
-    "list_page_up",
-    "command_palette",
-}
-
 
 def app_bindings() -> list[Binding]:
-    """Bindings for the app, from the action table."""
+    """Bindings for the app, from the action table (the list binds its own; Textual binds
+    the palette)."""
     bindings: list[Binding] = []
     for action in ACTIONS:
-        if action.action in _LIST_ACTIONS:
+        if action.target != "app" or action.action == "command_palette":
             continue
         bindings.append(
             Binding(

@@ -7,10 +7,12 @@ thread's critical path.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import gc
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,11 +21,13 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.widgets import Footer, LoadingIndicator, ProgressBar
+from textual.widgets import Footer, ProgressBar
 from textual.worker import get_current_worker
 
-from reader.check import article_links, summarize
+from reader.check import LinkCheckService, article_links, summarize
 from reader.loader import canonical_url_key, collection_name
 from reader.model import (
     UNTOUCHED,
@@ -34,6 +38,7 @@ from reader.model import (
     TriageState,
 )
 from reader.sorting import SORT_KEYS, next_sort_key, sort_indices
+from reader.text import sanitize
 from reader.tui.actions import app_bindings
 from reader.tui.article_detail import ArticleDetail
 from reader.tui.article_list import ArticleList
@@ -41,6 +46,7 @@ from reader.tui.commands import ReaderCommands
 from reader.tui.header import AppHeader
 from reader.tui.query_bar import QueryBar
 from reader.tui.sidebar import Sidebar
+from reader.tui.workers import install_daemon_executor
 
 VIEWS: tuple[str, ...] = ("inbox", "unread", "starred", "archived", "all")
 VIEW_LABELS = {
@@ -55,6 +61,10 @@ BACKGROUND_SEARCH = 10_000
 """From this many articles on, the search runs in a thread."""
 DETAIL_SETTLE = 0.08
 """Seconds without cursor movement before the detail pane catches up with a held key."""
+STATE_BUSY_TIMEOUT_MS = 250
+"""How long one write on the UI thread waits for a state file another process holds; after
+that it is retried in the background (`SAVE_RETRY_SECONDS`), the screen showing what is saved."""
+SAVE_RETRY_SECONDS = 10.0
 
 
 def in_view(view: str, state: TriageState) -> bool:
@@ -74,12 +84,38 @@ class ReaderApp(App[int]):
 
     TITLE = "reader"
     CSS_PATH = "app.tcss"
+    AUTO_FOCUS = "#article-list"  # keys typed while loading act on the list, never on search
     COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         *app_bindings(),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
+
+    @dataclass
+    class LinksChecked(Message):
+        """A batch of link results from the link-check service (posted from its thread)."""
+
+        results: list[LinkResult]
+        progress: bool = False
+
+    @dataclass
+    class LinkCheckEnded(Message):
+        """A link-check job ended; `open_after`: the article `o`/`a` waits to open."""
+
+        articles: list[Article]
+        progress: bool
+        error: str | None
+        open_after: tuple[Article, bool] | None = None
+
+    @dataclass
+    class _Save:
+        """A state change not saved yet because the state file was busy."""
+
+        label: str
+        write: Callable[[Any], Any]
+        apply: Callable[[Any], None]
+        first_try: float = field(default=0.0)
 
     view: reactive[str] = reactive("inbox", init=False)
     sort_key: reactive[str] = reactive("date", init=False)
@@ -128,6 +164,9 @@ class ReaderApp(App[int]):
         self._detail_timer: Any = None
         self._full_cache: dict[str, Article] = {}
         self._pending_detail: str | None = None
+        self._link_service: LinkCheckService | None = None
+        self._pending_saves: deque[ReaderApp._Save] = deque()
+        self._save_delay = 0.25
         self.opened_urls: list[str] = []
         """Every URL handed to the browser in this session (newest last)."""
         self.set_reactive(ReaderApp.sort_key, sort_key if sort_key in SORT_KEYS else "date")
@@ -141,7 +180,6 @@ class ReaderApp(App[int]):
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="list-pane"):
-                yield LoadingIndicator(id="loading")
                 yield ArticleList(id="article-list")
             yield ArticleDetail(id="article-detail")
         yield ProgressBar(id="check-progress", show_eta=False)
@@ -159,6 +197,28 @@ class ReaderApp(App[int]):
     def header(self) -> AppHeader:
         return self.query_one("#app-header", AppHeader)
 
+    def on_load(self) -> None:
+        install_daemon_executor()  # exit never waits for a thread worker (see tui/workers.py)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification shows its text as data: never markup (a URL holding `[/x]` or
+        `[@click=app.quit]` is just text), never a control character. (Thread-safe.)"""
+        super().notify(
+            sanitize(str(message), keep_newlines=True),
+            title=sanitize(str(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def on_mount(self) -> None:
         self._open_store()
         article_list = self.article_list
@@ -166,7 +226,8 @@ class ReaderApp(App[int]):
         article_list.link_lookup = self.link_summary.get
         article_list.sort_key = self.sort_key
         article_list.sort_reverse = self.sort_reverse
-        article_list.display = False
+        article_list.empty_message = "Loading the collection…"
+        article_list.focus()
         self.query_one("#check-progress").display = False
         self.detail.now = self.clock
         article_list.now = lambda: self.clock().astimezone()
@@ -184,12 +245,18 @@ class ReaderApp(App[int]):
 
         path = Path(self.state_path) if self.state_path else default_state_path()
         try:
-            self.store = Store.open(path)
+            self.store = Store.open(path, busy_timeout_ms=STATE_BUSY_TIMEOUT_MS)
+            self.states = self._touched(self.store.states())
+            self.link_results = self.store.link_results(None, max_age=None)
+            theme = self.store.get_setting("theme")
         except StoreError as exc:
             import tempfile
 
+            if self.store is not None:
+                self.store.close()
             fallback = Path(tempfile.mkdtemp(prefix="reader-")) / "state.sqlite3"
             self.store = Store.open(fallback)
+            self.states, self.link_results, theme = {}, {}, None
             self.notify(
                 f"{exc}. Using a temporary state file; triage will not be kept.",
                 title="State not saved",
@@ -198,11 +265,9 @@ class ReaderApp(App[int]):
             )
         if self.store.notice:
             self.notify(self.store.notice, title="State file", severity="warning", timeout=15)
-        self.states = self._touched(self.store.states())
-        self.link_results = self.store.link_results(None, max_age=None)
-        theme = self.store.get_setting("theme")
         if theme and theme in self.available_themes:
             self.theme = theme
+        self._link_service = LinkCheckService(self.store.path, max_age=LINK_MAX_AGE)
 
     @staticmethod
     def _touched(states: dict[str, TriageState]) -> dict[str, TriageState]:
@@ -214,12 +279,83 @@ class ReaderApp(App[int]):
         }
 
     def _remember_theme(self, theme: Any) -> None:
+        from reader.store import StoreError
+
         if self.store is not None:
-            self.store.set_setting("theme", getattr(theme, "name", str(theme)))
+            with contextlib.suppress(StoreError):  # a preference: not worth a message
+                self.store.set_setting("theme", getattr(theme, "name", str(theme)))
 
     def on_unmount(self) -> None:
+        # Cancels link checks without waiting for the network; thread workers are daemons.
+        if self._link_service is not None:
+            self._link_service.close()
         if self.store is not None:
             self.store.close()
+
+    # ------------------------------------------------------------------ saving state
+
+    def _save(self, label: str, write: Callable[[Any], Any], apply: Callable[[Any], None]) -> None:
+        """Write to the store, then show the effect (the screen only ever shows what is saved).
+
+        A state file another process holds is retried in the background with backoff for
+        `SAVE_RETRY_SECONDS`, in order with later changes; then, or on any other failure, one
+        line says what was not saved.
+        """
+        if self.store is None:
+            return
+        if self._pending_saves:  # keep the order of the changes
+            self._pending_saves.append(self._Save(label, write, apply, self._now()))
+            return
+        from reader.store import StoreBusy, StoreError
+
+        try:
+            result = write(self.store)
+        except StoreBusy:
+            self._pending_saves.append(self._Save(label, write, apply, self._now()))
+            self._save_delay = 0.25
+            self.set_timer(self._save_delay, self._retry_saves)
+            return
+        except StoreError as exc:
+            self._not_saved([label], exc.reason)
+            return
+        apply(result)
+
+    @staticmethod
+    def _now() -> float:
+        import time
+
+        return time.monotonic()
+
+    def _retry_saves(self) -> None:
+        from reader.store import StoreBusy, StoreError
+
+        while self._pending_saves:
+            pending = self._pending_saves[0]
+            try:
+                result = pending.write(self.store)
+            except StoreBusy:
+                if self._now() - pending.first_try >= SAVE_RETRY_SECONDS:
+                    labels = [p.label for p in self._pending_saves]
+                    self._pending_saves.clear()
+                    self._not_saved(labels, "state file busy")
+                    return
+                self._save_delay = min(self._save_delay * 2, 2.0)
+                self.set_timer(self._save_delay, self._retry_saves)
+                return
+            except StoreError as exc:
+                self._pending_saves.popleft()
+                self._not_saved([pending.label], exc.reason)
+                continue
+            self._pending_saves.popleft()
+            pending.apply(result)
+
+    def _not_saved(self, labels: list[str], reason: str) -> None:
+        what = ", ".join(dict.fromkeys(labels))
+        if reason == "state file busy":
+            message = f"state file busy; not saved: {what}"
+        else:
+            message = f"state file error; not saved: {what} ({reason})"
+        self.notify(message, severity="error", timeout=8)
 
     # ------------------------------------------------------------------ loading
 
@@ -270,17 +406,18 @@ class ReaderApp(App[int]):
             self._related_index.setdefault("title:" + article.title.casefold(), article.id)
         self._query_index = None
         self._full_cache.clear()
-        if self.store is not None:
-            self.store.mark_seen([article.id for article in self.articles])
+        if self.store is not None and not self._pending_saves:
+            from reader.store import StoreError
+
+            with contextlib.suppress(StoreError):  # bookkeeping: tried again at the next load
+                self.store.mark_seen([article.id for article in self.articles])
         self.link_summary.clear()
         self.link_summary.update(summarize(self.articles, self.link_results))
-        self.query_one("#loading").display = False
         # The collection lives as long as the app: keep the cyclic GC from walking its hundreds of
         # thousands of objects on every full collection (each walk stalled a key by ~30 ms).
         gc.collect()
         gc.freeze()
         article_list = self.article_list
-        article_list.display = True
         article_list.set_articles(self.articles)
         self._loaded = True
         self._resort()
@@ -538,20 +675,32 @@ class ReaderApp(App[int]):
         read: bool | None = None,
         starred: bool | None = None,
         archived: bool | None = None,
+        then: Callable[[], None] | None = None,
     ) -> None:
-        """Write to the store first (committed), then show the effect. (The store journals only
-        real changes, so marking a read article read again leaves nothing to undo.)"""
+        """Write to the store first (committed), then show the effect; `then` runs after that.
+        (The store journals only real changes, so marking a read article read again leaves
+        nothing to undo.)"""
         if not ids or self.store is None:
             return
-        changed: dict[str, TriageState] = {}
-        if read is not None:
-            changed.update(self.store.set_read(ids, read))
-        if starred is not None:
-            changed.update(self.store.set_starred(ids, starred))
-        if archived is not None:
-            changed.update(self.store.set_archived(ids, archived))
-        self.states.update(changed)
-        self._after_state_change(ids)
+        ids = list(ids)
+
+        def write(store: Any) -> dict[str, TriageState]:
+            changed: dict[str, TriageState] = {}
+            if read is not None:
+                changed.update(store.set_read(ids, read))
+            if starred is not None:
+                changed.update(store.set_starred(ids, starred))
+            if archived is not None:
+                changed.update(store.set_archived(ids, archived))
+            return changed
+
+        def apply(changed: dict[str, TriageState]) -> None:
+            self.states.update(changed)
+            self._after_state_change(ids)
+            if then is not None:
+                then()
+
+        self._save(_triage_label(read, starred, archived, len(ids)), write, apply)
 
     def _after_state_change(self, ids: Sequence[str]) -> None:
         self.article_list.refresh_rows()
@@ -583,8 +732,10 @@ class ReaderApp(App[int]):
         article_list = self.article_list
         row = article_list.cursor_row
         order = list(article_list.order)
-        self._set_state(ids, archived=archived)
-        if not in_view(self.view, self._state(ids[0])):
+
+        def moved() -> None:
+            if in_view(self.view, self._state(ids[0])):
+                return
             # The row leaves the view: land on the next row (or the new last one).
             next_id = None
             if row + 1 < len(order):
@@ -596,29 +747,43 @@ class ReaderApp(App[int]):
                 "Archived (u to undo)" if archived else "Moved back to the inbox", timeout=2
             )
 
+        self._set_state(ids, archived=archived, then=moved)
+
     def action_mark_all_read(self) -> None:
         ids = [self.articles[i].id for i in self.article_list.order]
         unread = [i for i in ids if not self._state(i).read]
         if not unread:
             self.notify("Every article in this view is already read.", timeout=2)
             return
-        self._set_state(unread, read=True)
-        self.notify(f"Marked {len(unread)} article(s) read (u to undo)", timeout=3)
+        self._set_state(
+            unread,
+            read=True,
+            then=lambda: self.notify(
+                f"Marked {len(unread)} article(s) read (u to undo)", timeout=3
+            ),
+        )
 
     def action_undo(self) -> None:
         if self.store is None:
             return
-        ids = self.store.undo()
-        if not ids:
-            self.notify("Nothing to undo.", timeout=2)
-            return
-        for article_id in ids:
-            self.states[article_id] = self.store.state(article_id)
-        self._refresh_view()
-        self._after_state_change(ids)
-        if len(ids) == 1:
-            self.article_list.move_cursor_to_id(ids[0])
-        self.notify(f"Undone ({len(ids)} article(s))", timeout=2)
+
+        def write(store: Any) -> tuple[list[str], dict[str, TriageState]] | None:
+            ids = store.undo()
+            return None if not ids else (ids, {i: store.state(i) for i in ids})
+
+        def apply(undone: tuple[list[str], dict[str, TriageState]] | None) -> None:
+            if undone is None:
+                self.notify("Nothing to undo.", timeout=2)
+                return
+            ids, states = undone
+            self.states.update(states)
+            self._refresh_view()
+            self._after_state_change(ids)
+            if len(ids) == 1:
+                self.article_list.move_cursor_to_id(ids[0])
+            self.notify(f"Undone ({len(ids)} article(s))", timeout=2)
+
+        self._save("undo", write, apply)
 
     def action_edit_tags(self) -> None:
         article_id = self.article_list.cursor_id
@@ -627,14 +792,22 @@ class ReaderApp(App[int]):
         from reader.tui.screens.tags import TagsScreen
 
         def done(tags: list[str] | None) -> None:
-            if tags is None or self.store is None:
+            if tags is None:
                 return
-            self.states[article_id] = self.store.set_tags(article_id, tags)
-            self._after_state_change([article_id])
 
-        self.push_screen(
-            TagsScreen(list(self._state(article_id).tags), self.store.all_tags()), done
-        )
+            def apply(state: TriageState) -> None:
+                self.states[article_id] = state
+                self._after_state_change([article_id])
+
+            self._save("tags", lambda store: store.set_tags(article_id, tags), apply)
+
+        from reader.store import StoreError
+
+        try:
+            known = self.store.all_tags()
+        except StoreError:
+            known = []
+        self.push_screen(TagsScreen(list(self._state(article_id).tags), known), done)
 
     # ------------------------------------------------------------------ views and search
 
@@ -697,15 +870,24 @@ class ReaderApp(App[int]):
             return
 
         def done(name: str | None) -> None:
-            if name and self.store is not None:
-                self.store.save_search(name, text)
+            if not name:
+                return
+
+            def apply(_: object) -> None:
                 self.notify(f"Saved search “{name}”", timeout=2)
                 self._refresh_sidebar()
+
+            self._save(f"saved search “{name}”", lambda store: store.save_search(name, text), apply)
 
         self.push_screen(SaveSearchScreen(text), done)
 
     def _saved_searches(self) -> list[tuple[str, str]]:
-        return self.store.saved_searches() if self.store is not None else []
+        from reader.store import StoreError
+
+        try:
+            return self.store.saved_searches() if self.store is not None else []
+        except StoreError:
+            return []
 
     def _refresh_sidebar(self) -> None:
         """New counts in the sidebar, when it shows (counting costs a query per saved search)."""
@@ -765,47 +947,50 @@ class ReaderApp(App[int]):
         self._checking_ids |= ids
         self._run_link_check(articles, recheck=recheck, announce=announce)
 
-    @work(thread=True, group="links", exit_on_error=False)
     def _run_link_check(self, articles: list[Article], *, recheck: bool, announce: bool) -> None:
-        """Check in a thread with its own event loop and its own store connection."""
-        from reader.check import check_articles
-        from reader.store import Store
-
-        if self.store is None:
-            return
+        """Check on the link-check service's thread; results come back as messages."""
         total = len({url for _, _, url in article_links(articles)})
         progress = announce and total > 1
         if progress:
-            self.call_from_thread(self._progress_start, total)
-        pending: list[LinkResult] = []
+            self._progress_start(total)
+        self._submit_check(articles, recheck=recheck, progress=progress)
 
-        def on_result(result: LinkResult) -> None:
-            pending.append(result)
-            if len(pending) >= 25 or not progress:
-                batch = list(pending)
-                pending.clear()
-                self.call_from_thread(self._links_arrived, batch, progress)
+    def _submit_check(
+        self,
+        articles: list[Article],
+        *,
+        recheck: bool,
+        progress: bool,
+        open_after: tuple[Article, bool] | None = None,
+    ) -> None:
+        service = self._link_service
+        if service is None:
+            return
 
-        store = Store.open(self.store.path)
-        try:
-            asyncio.run(
-                check_articles(
-                    articles,
-                    store,
-                    recheck=recheck,
-                    max_age=LINK_MAX_AGE,
-                    on_result=on_result,
-                )
-            )
-        except Exception as exc:  # network stacks raise many kinds; never crash the app
-            self.call_from_thread(
-                self.notify, f"Link check failed: {exc}", severity="error", timeout=5
-            )
-        finally:
-            store.close()
-            if pending:
-                self.call_from_thread(self._links_arrived, list(pending), progress)
-            self.call_from_thread(self._check_finished, articles, progress)
+        def post(message: Message) -> None:
+            with contextlib.suppress(RuntimeError):  # the app's loop is gone: nobody to tell
+                self.post_message(message)
+
+        service.submit(
+            articles,
+            recheck=recheck,
+            on_batch=lambda batch: post(self.LinksChecked(batch, progress)),
+            on_done=lambda error: post(self.LinkCheckEnded(articles, progress, error, open_after)),
+        )
+
+    @on(LinksChecked)
+    def _links_checked(self, event: LinksChecked) -> None:
+        self._links_arrived(event.results, event.progress)
+
+    @on(LinkCheckEnded)
+    def _link_check_ended(self, event: LinkCheckEnded) -> None:
+        if event.error is not None:
+            self.notify(f"Link check failed: {event.error}", severity="error", timeout=5)
+        if event.open_after is not None:
+            article, prefer_amp = event.open_after
+            self._open_choice(article, prefer_amp=prefer_amp)
+            return
+        self._check_finished(event.articles, event.progress)
 
     def _progress_start(self, total: int) -> None:
         bar = self.query_one("#check-progress", ProgressBar)
@@ -875,20 +1060,10 @@ class ReaderApp(App[int]):
             return
         self._open_choice(article, prefer_amp=prefer_amp)
 
-    @work(thread=True, group="open", exclusive=True, exit_on_error=False)
     def _check_then_open(self, article: Article, *, prefer_amp: bool) -> None:
-        from reader.check import check_articles
-        from reader.store import Store
-
-        store = Store.open(self.store.path)
-        try:
-            results = asyncio.run(check_articles([article], store, max_age=LINK_MAX_AGE))
-        except Exception:
-            results = {}
-        finally:
-            store.close()
-        self.call_from_thread(self._links_arrived, list(results.values()), False)
-        self.call_from_thread(self._open_choice, article, prefer_amp=prefer_amp)
+        self._submit_check(
+            [article], recheck=False, progress=False, open_after=(article, prefer_amp)
+        )
 
     def _open_choice(self, article: Article, *, prefer_amp: bool) -> None:
         from reader.browser import choose_link
@@ -931,12 +1106,17 @@ class ReaderApp(App[int]):
         self.notify(f"No browser available; URL copied to the clipboard:\n{url}", timeout=8)
 
     def action_copy_link(self) -> None:
+        """Copy what `o` would open; failing that, the first web link; never anything else
+        (a `javascript:` URL that `o` refuses is not put on the clipboard either)."""
+        from reader.browser import ordered_links
+
         article, choice = self._choice(prefer_amp=False)
         if article is None:
             return
-        url = choice.url if choice is not None else article.urls.canonical
+        links = ordered_links(article.urls)
+        url = choice.url if choice is not None else (links[0][1] if links else None)
         if not url:
-            self.notify("This article has no URL.", severity="warning")
+            self.notify("This article has no web link to copy.", severity="warning")
             return
         self.copy_to_clipboard(url)
         self.notify(f"Copied {url}", timeout=3)
@@ -974,18 +1154,44 @@ class ReaderApp(App[int]):
         self.push_screen(ProblemsScreen(self.collection.problems))
 
     def action_reload(self) -> None:
+        from reader.store import StoreError
+
         if self.store is not None:
-            self.states = self._touched(self.store.states())
+            try:
+                self.states = self._touched(self.store.states())
+            except StoreError as exc:
+                self.notify(f"State not reloaded: {exc.reason}", severity="warning", timeout=5)
         self.load_collection()
 
     def _poll_external_changes(self) -> None:
         """Another reader process wrote to the state file: show its changes."""
-        if self.store is None or not self._loaded:
+        from reader.store import StoreError
+
+        if self.store is None or not self._loaded or self._pending_saves:
             return
-        if self.store.has_external_changes():
+        try:
+            if not self.store.has_external_changes():
+                return
             self.states = self._touched(self.store.states())
-            self._refresh_view()
-            self._after_state_change([])
+        except StoreError:
+            return  # busy or failing for now: the next poll tries again
+        self._refresh_view()
+        self._after_state_change([])
 
     async def action_quit(self) -> None:
         self.exit(0)
+
+
+def _triage_label(
+    read: bool | None, starred: bool | None, archived: bool | None, count: int
+) -> str:
+    """What a triage change is called in a message: "star", "mark read (12 articles)"."""
+    words = []
+    if read is not None:
+        words.append("mark read" if read else "mark unread")
+    if starred is not None:
+        words.append("star" if starred else "unstar")
+    if archived is not None:
+        words.append("archive" if archived else "unarchive")
+    label = " and ".join(words)
+    return f"{label} ({count} articles)" if count > 1 else label

@@ -30,6 +30,11 @@ RelatedLookup = Callable[[RelatedArticle], str | None]
 """Related entry -> id of the article in the collection that it points at, or None."""
 
 
+MAX_BODY_CHARS = 50_000
+"""The longest body the pane renders as Markdown (a 5 MB body would hold the screen for minutes);
+the rest is for the file itself."""
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%a %Y-%m-%d %H:%M %Z").strip()
 
@@ -229,6 +234,12 @@ class ArticleDetail(VerticalScroll, can_focus=True):
 
     def _set_body(self, body: str) -> None:
         text = sanitize(body, keep_newlines=True) if body.strip() else ""
+        if len(text) > MAX_BODY_CHARS:
+            rest = len(text) - MAX_BODY_CHARS
+            text = (
+                text[:MAX_BODY_CHARS]
+                + f"\n\n*… {rest:,} more characters: open the file to read the rest.*\n"
+            )
         if text == self._body_text:
             return
         self._body_text = text

@@ -1,71 +1,23 @@
-"""Pure text helpers for the TUI: relative dates, sanitising untrusted text, cell-aware fitting.
+"""Pure text helpers for the TUI: relative dates and cell-aware fitting.
 
-Article fields are data written by strangers. Everything here returns plain `str` so the widgets
-can wrap it in `Text`/`Segment`s without any markup parsing, and measures width in terminal
-cells (CJK and emoji take two) so columns line up.
+Article fields are data written by strangers: `sanitize` (from :mod:`reader.text`, re-exported
+here) makes them safe to show. Everything here returns plain `str` so the widgets can wrap it in
+`Text`/`Segment`s without any markup parsing, and measures width in terminal cells (CJK and
+emoji take two) so columns line up.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Literal
 
 from rich.cells import cell_len, get_character_cell_size
 
+from reader.text import sanitize
+
 __all__ = ["fit_cells", "relative_time", "sanitize", "truncate_cells"]
 
 ELLIPSIS = "…"
-
-# ANSI escape sequences, removed whole so no `[31m` debris is left behind:
-# CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), other two-byte ESC sequences,
-# and the 8-bit CSI / OSC introducers.
-_ANSI_RE = re.compile(
-    r"""
-    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]        # CSI ... final
-    | (?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC ... BEL / ST
-    | \x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?  # DCS / SOS / PM / APC strings
-    | \x1b[ -/]*[0-~]                        # other ESC sequences (ESC c, ESC ( B, ...)
-    """,
-    re.VERBOSE,
-)
-
-# Bidi overrides and isolates can reorder what the user sees ("Trojan Source"); drop them.
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-def _build_table(*, keep_newlines: bool) -> dict[int, str | None]:
-    table: dict[int, str | None] = {}
-    for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
-        table[code] = None
-    # Whitespace controls become a space so words do not run together.
-    for code in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85):
-        table[code] = " "
-    table[0x2028] = " "
-    table[0x2029] = " "
-    for char in _BIDI:
-        table[ord(char)] = None
-    if keep_newlines:
-        table[0x0A] = "\n"
-        table[0x0D] = None  # CRLF -> LF
-    return table
-
-
-_TABLE_FLAT = _build_table(keep_newlines=False)
-_TABLE_LINES = _build_table(keep_newlines=True)
-
-
-def sanitize(text: str, *, keep_newlines: bool = False) -> str:
-    """Text that is safe to show: no terminal control sequences, no C0/C1 controls, no DEL.
-
-    Escape sequences are removed whole; tabs, newlines and other line breaks become spaces
-    (newlines are kept as `\\n` with `keep_newlines=True`); bidi overrides are dropped.
-    """
-    if text.isprintable():  # the common case: nothing to do (isprintable is False for controls)
-        return text
-    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
-        text = _ANSI_RE.sub("", text)
-    return text.translate(_TABLE_LINES if keep_newlines else _TABLE_FLAT)
 
 
 def truncate_cells(text: str, width: int, *, ellipsis: str = ELLIPSIS) -> str:

@@ -15,11 +15,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.model import UNTOUCHED, Article, TriageState
+from reader.query import quote_value
 from reader.tui.formatting import sanitize
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace('"', "") + '"' if any(c in value for c in ' ():"') else value
 
 
 class Sidebar(Vertical):
@@ -58,15 +55,16 @@ class Sidebar(Vertical):
         all_topics: Counter[str] = Counter()
         unread_providers: Counter[str] = Counter()
         all_providers: Counter[str] = Counter()
-        views = Counter()
+        views: Counter[str] = Counter()  # unread articles in each view
         for article in articles:
             state = states.get(article.id, UNTOUCHED)
             unread = not state.read and not state.archived
-            views["all"] += unread
+            if not state.read:
+                views["all"] += 1
+                views["starred"] += state.starred
+                views["archived"] += state.archived
             views["inbox"] += unread
             views["unread"] += unread
-            views["starred"] += state.starred and not state.read
-            views["archived"] += state.archived and not state.read
             for topic in article.topics:
                 all_topics[topic] += 1
                 unread_topics[topic] += unread
@@ -98,12 +96,12 @@ class Sidebar(Vertical):
             entry(view.capitalize(), views[view], (view, None))
         heading("Topics")
         for topic, _ in sorted(all_topics.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
-            entry(topic, unread_topics[topic], (None, f"topic:{_quote(topic)}"))
+            entry(topic, unread_topics[topic], (None, f"topic:{quote_value(topic)}"))
         heading("Providers")
         for name, _ in sorted(all_providers.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[
             :50
         ]:
-            entry(name, unread_providers[name], (None, f"provider:{_quote(name)}"))
+            entry(name, unread_providers[name], (None, f"provider:{quote_value(name)}"))
         option_list = self.query_one(OptionList)
         highlighted = option_list.highlighted
         option_list.clear_options()

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from reader.model import Problem
-from reader.tui.formatting import sanitize
+from reader.text import escape_path, sanitize
 
 
 def problems_text(problems: Sequence[Problem]) -> Text:
@@ -29,7 +29,7 @@ def problems_text(problems: Sequence[Problem]) -> Text:
             if current is not None:
                 text.append("\n")
             current = problem.path
-            text.append(sanitize(problem.path) + "\n", style="bold")
+            text.append(escape_path(problem.path) + "\n", style="bold")
         where = f"line {problem.line}" if problem.line else "file"
         style = "red" if problem.severity == "error" else "yellow"
         text.append(f"  {where:<9} ", style="dim")

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from reader.text import sanitize
+
 
 def split_tags(text: str) -> list[str]:
     """`work, ai-ethics later` -> ['work', 'ai-ethics', 'later'] (commas or spaces)."""
@@ -59,13 +61,14 @@ class TagsScreen(ModalScreen[list[str] | None]):
         with Vertical(id="tags-dialog", classes="dialog"):
             yield Static(Text("Tags (space or comma separated; → completes)", style="bold"))
             yield Input(
-                " ".join(self.tags),
+                " ".join(sanitize(tag) for tag in self.tags),
                 placeholder="e.g. work later ai-ethics",
                 suggester=LastTagSuggester(self.known),
                 id="tags-input",
             )
             if self.known:
-                yield Static(Text("known: " + " ".join(self.known[:20]), style="dim"))
+                known = " ".join(sanitize(tag) for tag in self.known[:20])
+                yield Static(Text("known: " + known, style="dim"))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
