@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from textual.app import App, ComposeResult
 
 from reader.model import Article, Provider, TriageState
-from reader.tui.article_list import ArticleList
+from reader.tui.widgets.article_list import ArticleList
 
 _NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 _TOPICS = ("AI", "Machine Learning", "Robotics", "Policy", "Chips", "Startups")

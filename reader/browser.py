@@ -1,30 +1,26 @@
-"""Pick the URL to open for an article, open it safely, and describe link results for display.
+"""Pick the URL to open for an article, and open it safely.
 
-No Textual here: the TUI binds `o`, `a`, `O` and `y` to these functions.
+No Textual here: the TUI binds `o`, `a`, `O` and `y` to these functions. (How a link result
+reads on screen is :mod:`reader.link_status`.)
 """
 
 from __future__ import annotations
 
-import base64
 import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from reader.links import is_checkable_url
 from reader.model import LinkKind, LinkResult, LinkStatus, Urls
-from reader.text import sanitize
 
 __all__ = [
     "AMP_ORDER",
     "DEFAULT_ORDER",
-    "STATUS_SYMBOLS",
     "LinkChoice",
     "UnsafeURLError",
     "choose_link",
-    "format_status",
     "open_in_browser",
     "ordered_links",
-    "osc52_sequence",
 ]
 
 DEFAULT_ORDER: tuple[LinkKind, ...] = (
@@ -41,16 +37,6 @@ AMP_ORDER: tuple[LinkKind, ...] = (
     LinkKind.WEB,
     LinkKind.WEBSITE,
 )
-
-STATUS_SYMBOLS: dict[LinkStatus | None, str] = {
-    LinkStatus.ALIVE: "✓",
-    LinkStatus.BROKEN: "✗",
-    LinkStatus.TIMEOUT: "⏱",
-    LinkStatus.UNREACHABLE: "⚠",
-    LinkStatus.INVALID: "⊘",
-    None: "…",
-}
-_REDIRECTED = "↪"
 
 
 class UnsafeURLError(ValueError):
@@ -118,40 +104,3 @@ def open_in_browser(url: str, *, opener: Callable[[str], bool] | None = None) ->
 
 def _webbrowser_open(url: str) -> bool:
     return webbrowser.open(url, new=2)
-
-
-def osc52_sequence(text: str) -> str:
-    """The OSC 52 escape that asks the terminal to put `text` on the system clipboard."""
-    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return f"\x1b]52;c;{payload}\x07"
-
-
-def format_status(result: LinkResult | None) -> str:
-    """A short status for display: `✓ 200`, `↪ 301 → final URL`, `✗ 404`, `⏱ timeout`, ...
-
-    After redirects the code shown is the first redirect's (permanent or not), as link checkers
-    show it; the final page's is what made the link alive. What came from the server (the final
-    URL, a reason phrase) is sanitised: it is data, never terminal control.
-    """
-    return sanitize(_status_text(result))
-
-
-def _status_text(result: LinkResult | None) -> str:
-    if result is None:
-        return f"{STATUS_SYMBOLS[None]} unchecked"
-    status = result.status
-    symbol = STATUS_SYMBOLS[status]
-    if status is LinkStatus.ALIVE:
-        code = result.code if result.code is not None else ""
-        if result.redirects and result.final_url and result.final_url != result.url:
-            first = result.redirect_code if result.redirect_code is not None else code
-            return f"{_REDIRECTED} {first} → {result.final_url}"
-        return f"{symbol} {code}".rstrip()
-    if status is LinkStatus.BROKEN:
-        if result.code is not None and result.code >= 400:
-            return f"{symbol} {result.code}"
-        detail = result.error or "broken"
-        return (
-            f"{symbol} {result.code} {detail}" if result.code is not None else f"{symbol} {detail}"
-        )
-    return f"{symbol} {status.value}"

@@ -1,25 +1,22 @@
-"""Link checks over articles: reuse fresh cached results, check the rest, store and report them.
+"""Link checks over articles: reuse fresh cached results, check the rest, store them.
 
 `check_articles` is shared by `reader check` and the app, which runs it through
 `LinkCheckService` (one background thread, loop and store connection); the network part is
-:mod:`reader.links`.
+:mod:`reader.links`, how results read :mod:`reader.link_status`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import Any
 
-from reader.model import Article, LinkKind, LinkResult, LinkStatus
-from reader.text import dump_json, sanitize
-
-ArticleLinkStatus = str
-"""`alive` (every checked URL alive), `broken` (some checked URL is not), or absent: unchecked."""
+from reader.model import Article, LinkKind, LinkResult
+from reader.settings import DEFAULTS, Settings
+from reader.text import sanitize
 
 
 def article_links(articles: Iterable[Article]) -> list[tuple[Article, LinkKind, str]]:
@@ -27,33 +24,15 @@ def article_links(articles: Iterable[Article]) -> list[tuple[Article, LinkKind, 
     return [(article, kind, url) for article in articles for kind, url in article.urls.items()]
 
 
-def summarize(
-    articles: Iterable[Article], results: Mapping[str, LinkResult]
-) -> dict[str, ArticleLinkStatus]:
-    """article id -> "alive" | "broken" for articles with at least one checked URL."""
-    summary: dict[str, str] = {}
-    for article in articles:
-        statuses = [results[url].status for _, url in article.urls.items() if url in results]
-        if not statuses:
-            continue
-        alive = all(status is LinkStatus.ALIVE for status in statuses)
-        summary[article.id] = "alive" if alive else "broken"
-    return summary
-
-
-def article_status(article: Article, results: Mapping[str, LinkResult]) -> str | None:
-    return summarize([article], results).get(article.id)
-
-
 async def check_articles(
     articles: Sequence[Article],
     store: Any,
     *,
-    concurrency: int = 32,
-    per_host: int = 4,
-    timeout: float = 10.0,
+    concurrency: int = DEFAULTS.link_concurrency,
+    per_host: int = DEFAULTS.link_per_host,
+    timeout: float = DEFAULTS.link_timeout,
     recheck: bool = False,
-    max_age: timedelta = timedelta(hours=24),
+    max_age: timedelta = DEFAULTS.link_max_age,
     on_result: Callable[[LinkResult], None] | None = None,
 ) -> dict[str, LinkResult]:
     """Results for every URL of `articles`: fresh cached ones reused unless `recheck`."""
@@ -91,115 +70,6 @@ async def check_articles(
     return results
 
 
-class _Progress:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.done = 0
-        self.broken = 0
-        self.stream = stream
-        self.enabled = stream.isatty() and total > 0
-
-    def step(self, result: LinkResult) -> None:
-        self.done += 1
-        if result.status is not LinkStatus.ALIVE:
-            self.broken += 1
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * self.done / self.total)
-        bar = "█" * filled + "·" * (width - filled)
-        self.stream.write(
-            f"\rchecking {bar} {self.done}/{self.total} links, {self.broken} not alive"
-        )
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-
-
-def run_check(
-    articles: Sequence[Article],
-    store: Any,
-    *,
-    output: str = "text",
-    concurrency: int = 32,
-    per_host: int = 4,
-    timeout: float = 10.0,
-    recheck: bool = False,
-    max_age_hours: float = 24.0,
-    out: TextIO | None = None,
-) -> int:
-    """`reader check`: exit 0 when every URL is alive, else 1."""
-    out = out or sys.stdout
-    links = article_links(articles)
-    progress = _Progress(len({url for _, _, url in links}), sys.stderr)
-    results = asyncio.run(
-        check_articles(
-            articles,
-            store,
-            concurrency=concurrency,
-            per_host=per_host,
-            timeout=timeout,
-            recheck=recheck,
-            max_age=timedelta(hours=max_age_hours),
-            on_result=progress.step,
-        )
-    )
-    progress.finish()
-    if output == "json":
-        payload = []
-        for article, kind, url in links:
-            row = {"id": article.id, **results[url].to_json()}
-            row["kind"] = kind.value
-            payload.append(row)
-        out.write(dump_json(payload) + "\n")
-    else:
-        out.write(format_check_text(links, results))
-    all_alive = all(results[url].status is LinkStatus.ALIVE for _, _, url in links)
-    return 0 if all_alive else 1
-
-
-def format_check_text(
-    links: Sequence[tuple[Article, LinkKind, str]], results: Mapping[str, LinkResult]
-) -> str:
-    """Broken links grouped by article, then a summary line."""
-    from reader.browser import format_status
-
-    lines: list[str] = []
-    current: str | None = None
-    counts: dict[str, int] = {}
-    seen: set[str] = set()
-    for article, kind, url in links:
-        result = results[url]
-        if url not in seen:
-            seen.add(url)
-            counts[result.status.value] = counts.get(result.status.value, 0) + 1
-        if result.status is LinkStatus.ALIVE:
-            continue
-        if current != article.id:
-            current = article.id
-            lines.append(f"{sanitize(article.title)}  [{article.id}]")
-        detail = f" ({sanitize(result.error)})" if result.error else ""
-        lines.append(f"  {kind.label:<8} {format_status(result)}  {sanitize(url)}{detail}")
-    total = len(seen)
-    alive = counts.get("alive", 0)
-    parts = [
-        f"{counts[s]} {s}" for s in ("broken", "timeout", "unreachable", "invalid") if s in counts
-    ]
-    if lines:
-        lines.append("")
-    articles_with_links = len({a.id for a, _, _ in links})
-    summary = f"{total} link(s) in {articles_with_links} article(s): {alive} alive"
-    if parts:
-        summary += ", " + ", ".join(parts)
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
-
-
 class LinkCheckService:
     """Link checks for a long-running program (the app), off its thread.
 
@@ -215,17 +85,11 @@ class LinkCheckService:
         self,
         store_path: str | os.PathLike[str],
         *,
-        max_age: timedelta = timedelta(hours=24),
-        concurrency: int = 32,
-        per_host: int = 4,
-        timeout: float = 10.0,
+        settings: Settings = DEFAULTS,
         flush_seconds: float = 0.25,
     ) -> None:
         self.store_path = store_path
-        self.max_age = max_age
-        self.concurrency = concurrency
-        self.per_host = per_host
-        self.timeout = timeout
+        self.settings = settings
         self.flush_seconds = flush_seconds
         self._store: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -248,11 +112,6 @@ class LinkCheckService:
             if self._store is not None:
                 self._store.close()
             loop.close()
-
-    @property
-    def busy(self) -> bool:
-        """Whether a job is running or queued."""
-        return bool(self._tasks)
 
     def submit(
         self,
@@ -301,14 +160,15 @@ class LinkCheckService:
                 from reader.store import Store
 
                 self._store = Store.open(self.store_path, retry_seconds=30.0)
+            settings = self.settings
             await check_articles(
                 articles,
                 self._store,
-                concurrency=self.concurrency,
-                per_host=self.per_host,
-                timeout=self.timeout,
+                concurrency=settings.link_concurrency,
+                per_host=settings.link_per_host,
+                timeout=settings.link_timeout,
                 recheck=recheck,
-                max_age=self.max_age,
+                max_age=settings.link_max_age,
                 on_result=pending.append,
             )
         except asyncio.CancelledError:

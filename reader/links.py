@@ -25,10 +25,8 @@ timeout, unreachable or invalid). The rules, chosen after lychee and muffet:
 Speed: one `httpx.AsyncClient` slows down as its pool grows, because httpcore does work
 proportional to requests x connections on every request (encode/httpx#3215). The checker spreads
 its `concurrency` slots over several small clients (`_SLOTS_PER_CLIENT` each), all sharing one SSL
-context (creating one costs ~47 ms), created once on first use, and builds its requests itself.
-On the loopback bench (bench/links_bench.py: 1,000 URLs, 50 ms, concurrency 64, 2 cores) that is
-about 1.0-1.15 s against an ideal of 0.78 s and 0.65-0.8 ms of CPU per URL; one naive client
-takes 8-9.5 s at 8-9 ms per URL.
+context, created once on first use, and builds its requests itself (bench/links_bench.py
+measures it).
 """
 
 from __future__ import annotations
@@ -52,6 +50,7 @@ import httpx
 
 from reader import __version__
 from reader.model import LinkKind, LinkResult, LinkStatus
+from reader.settings import DEFAULTS
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -128,7 +127,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    """One verified SSL context for every client of every checker (loading CAs costs ~47 ms)."""
+    """One verified SSL context for every client of every checker (loading CAs is slow)."""
     return httpx.create_ssl_context()
 
 
@@ -244,11 +243,11 @@ class LinkChecker:
     def __init__(
         self,
         *,
-        timeout: float = 10.0,
-        concurrency: int = 32,
-        per_host: int = 4,
-        max_redirects: int = 10,
-        retry_after_cap: float = 30.0,
+        timeout: float = DEFAULTS.link_timeout,
+        concurrency: int = DEFAULTS.link_concurrency,
+        per_host: int = DEFAULTS.link_per_host,
+        max_redirects: int = DEFAULTS.max_redirects,
+        retry_after_cap: float = DEFAULTS.retry_after_cap,
         user_agent: str | None = None,
     ) -> None:
         if timeout <= 0:

@@ -13,10 +13,9 @@ import html
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 
 import ftfy
@@ -774,13 +773,3 @@ def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[
         problems=problems,
         roots=tuple(os.fspath(p) for p in paths),
     )
-
-
-def collection_name(roots: Iterable[str]) -> str:
-    """What the header calls a collection: the folder's name, or a count of folders."""
-    names = [Path(root).resolve().name or str(root) for root in roots]
-    if not names:
-        return "(empty)"
-    if len(names) == 1:
-        return names[0]
-    return f"{names[0]} +{len(names) - 1}"

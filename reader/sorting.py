@@ -13,6 +13,9 @@ from reader.model import Article
 SORT_KEYS: tuple[str, ...] = ("date", "quality", "heat", "title", "provider")
 """In the order `s` cycles through them."""
 
+DESCENDING_BY_DEFAULT = frozenset({"date", "quality", "heat"})
+"""Keys whose natural order is largest first (newest, best, hottest): ▼ unless reversed."""
+
 _NO_DATE = float("inf")
 
 
@@ -58,6 +61,11 @@ def sort_indices(
     if reverse:
         indices.reverse()
     return indices
+
+
+def is_descending(key: str, reverse: bool) -> bool:
+    """Whether the order for `key` (flipped by `reverse`) shows the largest first (▼)."""
+    return (key in DESCENDING_BY_DEFAULT) != reverse
 
 
 def next_sort_key(key: str) -> str:

@@ -50,15 +50,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, NamedTuple, Self
 
 from reader.model import LinkKind, LinkResult, LinkStatus, TriageState, iso_utc
+from reader.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, NewerSchemaError, migrate
+from reader.settings import DEFAULTS
 from reader.text import preview, sanitize
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Store", "StoreBusy", "StoreError"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Store", "StoreBusy", "StoreError"]
 
-# "RDR1" as a big-endian int32: marks the file as ours (PRAGMA application_id).
-APPLICATION_ID = 0x52445231
 JOURNAL_MAX_ENTRIES = 200
 JOURNAL_MAX_ROWS = 1_000_000
 EXPORT_VERSION = 1
@@ -95,61 +95,6 @@ class _Corrupt(Exception):
     """SQLite says the file is corrupt or not a database (on a fresh open)."""
 
 
-# Each migration is run once, in order, in one transaction with the version bump;
-# PRAGMA user_version holds how many have been applied. Only ever append to this list.
-MIGRATIONS: list[str] = [
-    f"""
-    PRAGMA application_id = {APPLICATION_ID};
-    CREATE TABLE triage (
-        id TEXT PRIMARY KEY,
-        read INTEGER NOT NULL DEFAULT 0,
-        starred INTEGER NOT NULL DEFAULT 0,
-        archived INTEGER NOT NULL DEFAULT 0,
-        tags TEXT NOT NULL DEFAULT '',      -- '' or a JSON array of strings
-        first_seen TEXT,                    -- 'YYYY-mm-ddTHH:MM:SSZ'
-        read_at TEXT
-    ) WITHOUT ROWID;
-    CREATE TABLE journal (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        field TEXT NOT NULL,                -- read | starred | archived | tags
-        label TEXT NOT NULL,                -- what the user did, e.g. 'mark read'
-        rows INTEGER NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE journal_rows (
-        seq INTEGER NOT NULL,
-        pos INTEGER NOT NULL,
-        id TEXT NOT NULL,
-        prev,                               -- the field's value before the action
-        prev_read_at TEXT,
-        PRIMARY KEY (seq, pos)
-    ) WITHOUT ROWID;
-    CREATE TABLE link_results (
-        url TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        status TEXT NOT NULL,
-        code INTEGER,
-        final_url TEXT,
-        redirects INTEGER NOT NULL,
-        method TEXT,
-        elapsed_ms INTEGER NOT NULL,
-        error TEXT,
-        checked_at REAL NOT NULL            -- Unix time, UTC
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE saved_searches (
-        name TEXT PRIMARY KEY,
-        query TEXT NOT NULL,
-        created REAL NOT NULL
-    );
-    """,
-    # 2: the first redirect's status (LinkResult.redirect_code).
-    """
-    ALTER TABLE link_results ADD COLUMN redirect_code INTEGER;
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
 _FLAG_LABELS: dict[tuple[str, bool], str] = {
     ("read", True): "mark read",
     ("read", False): "mark unread",
@@ -159,9 +104,21 @@ _FLAG_LABELS: dict[tuple[str, bool], str] = {
     ("archived", False): "unarchive",
 }
 
+
 # A raw triage row without its id: (read, starred, archived, tags_text, first_seen, read_at).
-_Row = tuple[int, int, int, str, str | None, str | None]
-_EMPTY_ROW: _Row = (0, 0, 0, "", None, None)
+class TriageRow(NamedTuple):
+    """A triage row as stored (without its id): flags as 0/1, tags as JSON text ('' for none),
+    times as `YYYY-mm-ddTHH:MM:SSZ` text."""
+
+    read: int = 0
+    starred: int = 0
+    archived: int = 0
+    tags: str = ""
+    first_seen: str | None = None
+    read_at: str | None = None
+
+
+_EMPTY_ROW = TriageRow()
 _COLUMNS = "read, starred, archived, tags, first_seen, read_at"
 
 
@@ -321,12 +278,12 @@ class Store:
         cache: dict[tuple[Any, ...], TriageState] = {}
         times: dict[str | None, datetime | None] = {None: None}
         result: dict[str, TriageState] = {}
-        for row in rows:
-            key = row[1:]
+        for article_id, *fields in rows:
+            key = tuple(fields)
             state = cache.get(key)
             if state is None:
                 state = cache[key] = _to_state(key, times)
-            result[row[0]] = state
+            result[article_id] = state
         return result
 
     def state(self, article_id: str) -> TriageState:
@@ -454,22 +411,21 @@ class Store:
     def _set_flag(self, field: Flag, ids: Sequence[str], value: bool) -> dict[str, TriageState]:
         unique = _unique_ids(ids)
         new = int(bool(value))
-        column = ("read", "starred", "archived").index(field)
         now = _iso(_now())
         with self._write() as conn:
-            current = self._fetch_rows(conn, unique)
-            changed: list[tuple[str, _Row]] = []
+            current = _fetch_rows(conn, unique)
+            changed: list[tuple[str, TriageRow]] = []
             for id_ in unique:
                 row = current.get(id_, _EMPTY_ROW)
-                if row[column] != new:
+                if getattr(row, field) != new:
                     changed.append((id_, row))
             if changed:
-                seq = self._journal(conn, field, _FLAG_LABELS[field, bool(value)], len(changed))
+                seq = _journal(conn, field, _FLAG_LABELS[field, bool(value)], len(changed))
                 conn.executemany(
                     "INSERT INTO journal_rows (seq, pos, id, prev, prev_read_at) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [
-                        (seq, pos, id_, row[column], row[5])
+                        (seq, pos, id_, getattr(row, field), row.read_at)
                         for pos, (id_, row) in enumerate(changed)
                     ],
                 )
@@ -490,12 +446,10 @@ class Store:
                         [(id_, new, now) for id_, _ in changed],
                     )
                 for id_, row in changed:
-                    updated = list(row)
-                    updated[column] = new
-                    updated[4] = row[4] or now
+                    updated = row._replace(**{field: new}, first_seen=row.first_seen or now)
                     if field == "read":
-                        updated[5] = now if new else None
-                    current[id_] = tuple(updated)  # type: ignore[assignment]
+                        updated = updated._replace(read_at=now if new else None)
+                    current[id_] = updated
         return _states_for(unique, current)
 
     def _change_tags(
@@ -503,19 +457,19 @@ class Store:
     ) -> dict[str, TriageState]:
         now = _iso(_now())
         with self._write() as conn:
-            current = self._fetch_rows(conn, ids)
-            changed: list[tuple[str, _Row, str]] = []
+            current = _fetch_rows(conn, ids)
+            changed: list[tuple[str, TriageRow, str]] = []
             for id_ in ids:
                 row = current.get(id_, _EMPTY_ROW)
-                old = _tags_from_text(row[3])
+                old = _tags_from_text(row.tags)
                 new = change(list(old))
                 if list(old) != new:
                     changed.append((id_, row, json.dumps(new, ensure_ascii=False) if new else ""))
             if changed:
-                seq = self._journal(conn, "tags", label, len(changed))
+                seq = _journal(conn, "tags", label, len(changed))
                 conn.executemany(
                     "INSERT INTO journal_rows (seq, pos, id, prev) VALUES (?, ?, ?, ?)",
-                    [(seq, pos, id_, row[3]) for pos, (id_, row, _) in enumerate(changed)],
+                    [(seq, pos, id_, row.tags) for pos, (id_, row, _) in enumerate(changed)],
                 )
                 conn.executemany(
                     "INSERT INTO triage (id, tags, first_seen) VALUES (?, ?, ?) "
@@ -524,43 +478,8 @@ class Store:
                     [(id_, text, now) for id_, _, text in changed],
                 )
                 for id_, row, text in changed:
-                    current[id_] = (row[0], row[1], row[2], text, row[4] or now, row[5])
+                    current[id_] = row._replace(tags=text, first_seen=row.first_seen or now)
         return _states_for(ids, current)
-
-    @staticmethod
-    def _fetch_rows(conn: sqlite3.Connection, ids: list[str]) -> dict[str, _Row]:
-        """The stored rows for `ids` in one statement (the ids travel as one JSON parameter)."""
-        if len(ids) == 1:
-            cursor = conn.execute(f"SELECT id, {_COLUMNS} FROM triage WHERE id = ?", (ids[0],))
-        else:
-            cursor = conn.execute(
-                f"SELECT id, {_COLUMNS} FROM triage WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids),),
-            )
-        return {row[0]: row[1:] for row in cursor}
-
-    @staticmethod
-    def _journal(conn: sqlite3.Connection, field: str, label: str, rows: int) -> int:
-        """Add a journal entry and drop the oldest beyond the bounds; returns its seq."""
-        cursor = conn.execute(
-            "INSERT INTO journal (field, label, rows, created_at) VALUES (?, ?, ?, ?)",
-            (field, label, rows, _iso(_now())),
-        )
-        seq = cursor.lastrowid
-        assert seq is not None
-        total = 0
-        cutoff = None
-        for kept, (old_seq, count) in enumerate(
-            conn.execute("SELECT seq, rows FROM journal ORDER BY seq DESC")
-        ):
-            total += count
-            if kept >= JOURNAL_MAX_ENTRIES or (kept > 0 and total > JOURNAL_MAX_ROWS):
-                cutoff = old_seq
-                break
-        if cutoff is not None:
-            conn.execute("DELETE FROM journal_rows WHERE seq <= ?", (cutoff,))
-            conn.execute("DELETE FROM journal WHERE seq <= ?", (cutoff,))
-        return seq
 
     # ------------------------------------------------------------------------ export / import
 
@@ -589,7 +508,7 @@ class Store:
         """
         incoming = _parse_export(data)
         with self._write() as conn:
-            current = self._fetch_rows(conn, list(incoming))
+            current = _fetch_rows(conn, list(incoming))
             updates = []
             for id_, theirs in incoming.items():
                 ours = current.get(id_, _EMPTY_ROW)
@@ -642,7 +561,7 @@ class Store:
         self,
         urls: Iterable[str] | None = None,
         *,
-        max_age: timedelta | None = timedelta(hours=24),
+        max_age: timedelta | None = DEFAULTS.link_max_age,
     ) -> dict[str, LinkResult]:
         """Cached results by URL: for `urls` (or every URL), only those checked within `max_age`
         (None: however old)."""
@@ -658,15 +577,6 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(query, params).fetchall()
         return {row[0]: _to_link_result(row) for row in rows}
-
-    def forget_link_results(self, *, older_than: timedelta) -> int:
-        """Drop cached results older than `older_than`; returns how many were dropped."""
-        with self._write() as conn:
-            cursor = conn.execute(
-                "DELETE FROM link_results WHERE checked_at < ?",
-                (time.time() - older_than.total_seconds(),),
-            )
-            return cursor.rowcount
 
     # ------------------------------------------------------------------------ settings
 
@@ -714,6 +624,44 @@ class Store:
         """Delete a saved search; returns whether it existed."""
         with self._write() as conn:
             return conn.execute("DELETE FROM saved_searches WHERE name = ?", (name,)).rowcount > 0
+
+
+# ---------------------------------------------------------------------------- row helpers
+
+
+def _fetch_rows(conn: sqlite3.Connection, ids: list[str]) -> dict[str, TriageRow]:
+    """The stored rows for `ids` in one statement (the ids travel as one JSON parameter)."""
+    if len(ids) == 1:
+        cursor = conn.execute(f"SELECT id, {_COLUMNS} FROM triage WHERE id = ?", (ids[0],))
+    else:
+        cursor = conn.execute(
+            f"SELECT id, {_COLUMNS} FROM triage WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    return {article_id: TriageRow(*fields) for article_id, *fields in cursor}
+
+
+def _journal(conn: sqlite3.Connection, field: str, label: str, rows: int) -> int:
+    """Add a journal entry and drop the oldest beyond the bounds; returns its seq."""
+    cursor = conn.execute(
+        "INSERT INTO journal (field, label, rows, created_at) VALUES (?, ?, ?, ?)",
+        (field, label, rows, _iso(_now())),
+    )
+    seq = cursor.lastrowid
+    assert seq is not None
+    total = 0
+    cutoff = None
+    for kept, (old_seq, count) in enumerate(
+        conn.execute("SELECT seq, rows FROM journal ORDER BY seq DESC")
+    ):
+        total += count
+        if kept >= JOURNAL_MAX_ENTRIES or (kept > 0 and total > JOURNAL_MAX_ROWS):
+            cutoff = old_seq
+            break
+    if cutoff is not None:
+        conn.execute("DELETE FROM journal_rows WHERE seq <= ?", (cutoff,))
+        conn.execute("DELETE FROM journal WHERE seq <= ?", (cutoff,))
+    return seq
 
 
 # ---------------------------------------------------------------------------- opening helpers
@@ -771,7 +719,13 @@ def _open_checked(path: Path, synchronous: str, busy_timeout_ms: int) -> sqlite3
         if str(mode).lower() != "wal":
             raise StoreError(f"state file {path}: cannot use WAL mode (got {mode})")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
-        _migrate(conn, path)
+        migrate(conn)
+    except NewerSchemaError as exc:
+        conn.close()
+        raise StoreError(
+            f"state file {path} was written by a newer reader ({exc}); upgrade reader or use "
+            "another --state"
+        ) from None
     except sqlite3.Error as exc:
         conn.close()
         if _error_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
@@ -820,49 +774,6 @@ def _move_aside(path: Path) -> Path:
         with contextlib.suppress(OSError):
             companion.rename(backup.with_name(backup.name + suffix))
     return backup
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Apply the migrations this file lacks, each with its version bump, under the write lock."""
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Read again under the lock: another process may have migrated meanwhile.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"state file {path} was written by a newer reader (schema {version}, "
-                    f"this one knows {SCHEMA_VERSION}); upgrade reader or use another --state"
-                )
-            for number in range(version, SCHEMA_VERSION):
-                for statement in _statements(MIGRATIONS[number]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    except sqlite3.DatabaseError as exc:
-        if _error_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_BUSY, _SQLITE_LOCKED):
-            raise  # for _open_checked to sort out
-        raise StoreError(f"cannot write state file {path}: {exc}") from None
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit our transaction)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 # ---------------------------------------------------------------------------- value helpers
@@ -924,8 +835,8 @@ def _to_state(row: Sequence[Any], times: dict[str | None, datetime | None]) -> T
     )
 
 
-def _states_for(ids: list[str], rows: Mapping[str, _Row]) -> dict[str, TriageState]:
-    cache: dict[_Row, TriageState] = {}
+def _states_for(ids: list[str], rows: Mapping[str, TriageRow]) -> dict[str, TriageState]:
+    cache: dict[TriageRow, TriageState] = {}
     times: dict[str | None, datetime | None] = {None: None}
     result = {}
     for id_ in ids:
@@ -938,9 +849,12 @@ def _states_for(ids: list[str], rows: Mapping[str, _Row]) -> dict[str, TriageSta
 
 
 def _to_link_result(row: Sequence[Any]) -> LinkResult:
-    # Built directly rather than through LinkResult.from_json: its strptime costs ~11 µs a row,
-    # seconds for a 400k-URL cache. The fields are the same as its JSON shape.
-    url, kind, status, code, final_url, redirects, method, elapsed_ms, error, checked_at = row[:10]
+    # Built directly rather than through LinkResult.from_json, whose strptime is slow on a large
+    # cache. The fields are the same as its JSON shape.
+    (url, kind, status, code, final_url, redirects, method, elapsed_ms, error, checked_at) = row[
+        :10
+    ]
+    redirect_code = row[10]
     return LinkResult(
         url=url,
         kind=LinkKind(kind),
@@ -952,7 +866,7 @@ def _to_link_result(row: Sequence[Any]) -> LinkResult:
         elapsed_ms=elapsed_ms,
         error=error,
         checked_at=datetime.fromtimestamp(checked_at, UTC),
-        redirect_code=row[10],
+        redirect_code=redirect_code,
     )
 
 
@@ -1007,20 +921,23 @@ def _earliest(a: str | None, b: str | None) -> str | None:
     return min(a, b)  # same fixed format, so text order is time order
 
 
-def _merge(ours: _Row, theirs: _Row) -> _Row:
-    read = ours[0] | theirs[0]
-    tags = _clean_tags([*_tags_from_text(ours[3]), *_tags_from_text(theirs[3])])
-    return (
-        read,
-        ours[1] | theirs[1],
-        ours[2] | theirs[2],
-        json.dumps(tags, ensure_ascii=False) if tags else "",
-        _earliest(ours[4], theirs[4]),
-        _earliest(ours[5] if ours[0] else None, theirs[5] if theirs[0] else None) if read else None,
+def _merge(ours: TriageRow, theirs: TriageRow) -> TriageRow:
+    read = ours.read | theirs.read
+    tags = _clean_tags([*_tags_from_text(ours.tags), *_tags_from_text(theirs.tags)])
+    read_at = _earliest(
+        ours.read_at if ours.read else None, theirs.read_at if theirs.read else None
+    )
+    return TriageRow(
+        read=read,
+        starred=ours.starred | theirs.starred,
+        archived=ours.archived | theirs.archived,
+        tags=json.dumps(tags, ensure_ascii=False) if tags else "",
+        first_seen=_earliest(ours.first_seen, theirs.first_seen),
+        read_at=read_at if read else None,
     )
 
 
-def _parse_export(data: Any) -> dict[str, _Row]:
+def _parse_export(data: Any) -> dict[str, TriageRow]:
     """Check an export document and turn it into rows; StoreError names the first problem."""
     if not isinstance(data, Mapping):
         raise StoreError("state import: expected a JSON object with 'version' and 'articles'")
@@ -1033,7 +950,7 @@ def _parse_export(data: Any) -> dict[str, _Row]:
     articles = data.get("articles")
     if not isinstance(articles, Mapping):
         raise StoreError("state import: 'articles' must be an object keyed by article id")
-    rows: dict[str, _Row] = {}
+    rows: dict[str, TriageRow] = {}
     for id_, entry in articles.items():
         where = f"state import: article {preview(id_, 40)}"
         if not isinstance(id_, str) or not id_:
@@ -1045,12 +962,12 @@ def _parse_export(data: Any) -> dict[str, _Row]:
             )
         if not isinstance(entry, Mapping):
             raise StoreError(f"{where}: expected an object")
-        flags = []
+        flags: dict[str, int] = {}
         for name in ("read", "starred", "archived"):
             value = entry.get(name, False)
             if not isinstance(value, bool):
                 raise StoreError(f"{where}: {name!r} must be true or false, got {preview(value)}")
-            flags.append(int(value))
+            flags[name] = int(value)
         tags = entry.get("tags", [])
         if not isinstance(tags, list):
             raise StoreError(f"{where}: 'tags' must be a list of strings")
@@ -1060,23 +977,20 @@ def _parse_export(data: Any) -> dict[str, _Row]:
             clean = _clean_tags(tags)
         except StoreError as exc:
             raise StoreError(f"{where}: {exc}") from None
-        times = []
+        times: dict[str, str | None] = {}
         for name in ("first_seen", "read_at"):
             value = entry.get(name)
             try:
-                times.append(_import_time(value))
+                times[name] = _import_time(value)
             except (ValueError, OverflowError):
                 raise StoreError(
                     f"{where}: {name!r} must be an ISO 8601 time from {_EARLIEST_YEAR} to "
                     f"{_LATEST_YEAR}, or null; got {preview(value)}"
                 ) from None
-        read_at = times[1] if flags[0] else None
-        rows[id_] = (
-            flags[0],
-            flags[1],
-            flags[2],
-            json.dumps(clean, ensure_ascii=False) if clean else "",
-            times[0],
-            read_at,
+        rows[id_] = TriageRow(
+            **flags,
+            tags=json.dumps(clean, ensure_ascii=False) if clean else "",
+            first_seen=times["first_seen"],
+            read_at=times["read_at"] if flags["read"] else None,
         )
     return rows

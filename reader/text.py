@@ -59,7 +59,6 @@ _FORMAT_RANGES: tuple[tuple[int, int], ...] = (
 # Format characters that real text needs: ZWNJ and ZWJ (emoji sequences, Indic and Persian
 # scripts), and the direction marks LRM, RLM and ALM (which, unlike overrides, reorder nothing).
 KEPT_FORMAT = frozenset({0x200C, 0x200D, 0x200E, 0x200F, 0x061C})
-BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _WHITESPACE_CONTROLS = (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029)
 
 

@@ -26,6 +26,19 @@ def isolated_dirs(
     return base
 
 
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch):
+    """Local time is UTC in every test (dates on screen and in output do not depend on where
+    the tests run); the real TZ comes back afterwards."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture
 def real_feed() -> Path:
     if not REAL_FEED.is_dir():

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from reader.tui.article_detail import ArticleDetail
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.problems import ProblemsScreen
-from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+from reader.tui.widgets.article_detail import ArticleDetail
+from tests.tui_fixtures import keys, make_app, screen_text, settle, wait_until, write_feed
 
 
 def titles(app) -> list[str]:
-    return [app.articles[i].title.split(":")[0] for i in app.article_list.order]
+    return [app.session.articles[i].title.split(":")[0] for i in app.main.article_list.order]
 
 
 def detail_title(app) -> str:
@@ -26,11 +27,12 @@ def detail_title(app) -> str:
 async def synced_detail_title(pilot) -> str:
     """The detail pane's title once it has caught up with the cursor (it trails held keys)."""
     app = pilot.app
-    for _ in range(40):
+
+    def synced() -> bool:
         shown = app.query_one(ArticleDetail).article
-        if (shown.id if shown else None) == app.article_list.cursor_id:
-            break
-        await pilot.pause(0.05)
+        return (shown.id if shown else None) == app.main.article_list.cursor_id
+
+    await wait_until(pilot, synced, timeout=2)
     return detail_title(app)
 
 
@@ -52,13 +54,13 @@ async def test_newest_first_and_detail_follows_cursor(feed):
         assert await synced_detail_title(pilot) == "Oldest"
         await pilot.press("k")
         await pilot.pause()
-        assert app.article_list.cursor_row == 2
+        assert app.main.article_list.cursor_row == 2
         await pilot.press("g")
-        assert app.article_list.cursor_row == 0
+        assert app.main.article_list.cursor_row == 0
         await pilot.press("G")
-        assert app.article_list.cursor_row == 3
+        assert app.main.article_list.cursor_row == 3
         await pilot.press("pageup")
-        assert app.article_list.cursor_row == 0
+        assert app.main.article_list.cursor_row == 0
 
 
 async def test_sort_reverse_and_cursor_kept(feed):
@@ -69,11 +71,12 @@ async def test_sort_reverse_and_cursor_kept(feed):
         await pilot.press("S")
         await pilot.pause()
         assert titles(app)[0] == "Oldest"
-        assert app.article_list.cursor_id == app.articles[app.article_list.order[2]].id
+        order = app.main.article_list.order
+        assert app.main.article_list.cursor_id == app.session.articles[order[2]].id
         assert await synced_detail_title(pilot) == "Middle"
         await pilot.press("s")  # quality, highest first
         await pilot.pause()
-        assert app.sort_key == "quality" and not app.sort_reverse
+        assert app.session.sort_key == "quality" and not app.session.sort_reverse
         assert titles(app)[:3] == ["Newest", "Middle", "Oldest"]
         assert await synced_detail_title(pilot) == "Middle"
         await pilot.press("s")  # heat
@@ -81,24 +84,24 @@ async def test_sort_reverse_and_cursor_kept(feed):
         assert titles(app)[0] == "Middle"
         await pilot.press("s", "s")  # title, provider
         await pilot.pause()
-        assert app.sort_key == "provider"
+        assert app.session.sort_key == "provider"
         await pilot.press("s")
-        assert app.sort_key == "date"
+        assert app.session.sort_key == "date"
 
 
 async def test_header_click_sorts(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        article_list = app.article_list
+        article_list = app.main.article_list
         columns = {c.key: c for c in article_list._columns()}
         quality = columns["quality"]
         await pilot.click("#article-list", offset=(quality.x + 1, 0))
         await pilot.pause()
-        assert app.sort_key == "quality"
+        assert app.session.sort_key == "quality"
         await pilot.click("#article-list", offset=(quality.x + 1, 0))
         await pilot.pause()
-        assert app.sort_reverse is True
+        assert app.session.sort_reverse is True
         assert titles(app)[-1] == "Newest"
 
 
@@ -106,38 +109,38 @@ async def test_narrow_layout_puts_detail_under_list(feed):
     app = make_app(feed)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        list_region = app.article_list.region
+        list_region = app.main.article_list.region
         detail_region = app.query_one(ArticleDetail).region
         assert detail_region.y > list_region.y
         assert detail_region.width >= 70
     app = make_app(feed)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.query_one(ArticleDetail).region.x > app.article_list.region.x
+        assert app.query_one(ArticleDetail).region.x > app.main.article_list.region.x
 
 
 async def test_enter_focuses_detail_and_marks_read_escape_returns(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
-        assert not app.states.get(first) or not app.states[first].read
+        first = app.main.article_list.cursor_id
+        assert not app.session.states.get(first) or not app.session.states[first].read
         await pilot.press("enter")
         await pilot.pause()
         assert app.focused is app.query_one(ArticleDetail)
-        assert app.states[first].read
+        assert app.session.states[first].read
         await pilot.press("escape")
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
         await pilot.press("l")
         assert app.focused is app.query_one(ArticleDetail)
         await pilot.press("h")
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
         await pilot.press("tab")
         assert app.focused is app.query_one(ArticleDetail)
         await pilot.press("tab")  # into the detail pane's related list
         assert app.focused is app.query_one("#detail-related")
         await pilot.press("tab")
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
 
 
 async def test_detail_content(feed):
@@ -172,21 +175,31 @@ async def test_related_enter_jumps(feed):
         await pilot.press("enter")
         await pilot.pause()
         assert await synced_detail_title(pilot) == "Middle"
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
 
 
 async def test_help_lists_every_key(feed):
-    from reader.tui.actions import ACTIONS
+    from rich.console import Console
 
+    from reader.tui.actions import ACTIONS
+    from reader.tui.screens.help import help_table
+
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(help_table())
+    table = console.export_text()
+    for action in ACTIONS:
+        if action.listed:
+            assert action.text in table, action.action
+            assert action.display_keys.split(" ")[0] in table, action.action
+    for keys_shown in ("Ctrl+D", "Ctrl+U", "Ctrl+S", "Esc", "Space"):
+        assert keys_shown in table
     app = make_app(feed)
     async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
-        for action in ACTIONS:
-            assert (action.help or action.description) in text, action.action
+        assert ACTIONS[0].text in screen_text(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -196,7 +209,7 @@ async def test_problems_screen(tmp_path):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.header.problems == 2
+        assert app.main.header.problems == 2
         assert "2 problem" in screen_text(app)
         await pilot.press("exclamation_mark")
         await pilot.pause()
@@ -219,8 +232,8 @@ async def test_hostile_text_shown_literally(feed):
     app = make_app(feed)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        hostile = next(i for i, a in enumerate(app.articles) if "[bold red]" in a.title)
-        row = list(app.article_list.order).index(hostile)
+        hostile = next(i for i, a in enumerate(app.session.articles) if "[bold red]" in a.title)
+        row = list(app.main.article_list.order).index(hostile)
         for _ in range(row):
             await pilot.press("j")
         await pilot.pause()
@@ -228,7 +241,7 @@ async def test_hostile_text_shown_literally(feed):
         assert "[bold red]x[/]" in screen
         assert "[on red]not markup[/]" in screen
         assert "[blink]Prov[/]" in screen
-        assert "\x1b" not in app.articles[hostile].title
+        assert "\x1b" not in app.session.articles[hostile].title
         for _ in range(6):
             await pilot.press("j", "k")
 
@@ -243,7 +256,7 @@ async def test_palette_reaches_actions(feed):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert app.sort_reverse is True
+        assert app.session.sort_reverse is True
 
 
 async def test_theme_persists(feed, tmp_path):
@@ -276,34 +289,25 @@ async def test_live_reload_adds_changes_and_removes_keeping_cursor(feed):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("j")  # Middle
-        middle = app.article_list.cursor_id
+        middle = app.main.article_list.cursor_id
         (feed / "e-new.md").write_text(
             '---\ntitle: "Fresh: just arrived"\npublishedDateTime: 2026-11-28T17:59:00Z\n'
             'webUrl: "https://web.example/fresh"\n---\n'
         )
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if len(app.articles) == 5:
-                break
+        await wait_until(pilot, lambda: len(app.session.articles) == 5, timeout=5)
         await settle(pilot)
         assert titles(app)[0] == "Fresh"
-        assert app.article_list.cursor_id == middle
+        assert app.main.article_list.cursor_id == middle
         text = (feed / "b-middle.md").read_text().replace("Middle: benchmarks", "Middle: edited")
         (feed / "b-middle.md").write_text(text)
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if any("edited" in a.title for a in app.articles):
-                break
+        await wait_until(pilot, lambda: any("edited" in a.title for a in app.session.articles))
         await settle(pilot)
-        assert app.article_list.cursor_id == middle
-        assert "edited" in app.detail.article.title
+        assert app.main.article_list.cursor_id == middle
+        assert "edited" in app.main.detail.article.title
         (feed / "c-oldest.md").unlink()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if len(app.articles) == 4:
-                break
+        await wait_until(pilot, lambda: len(app.session.articles) == 4, timeout=5)
         assert "Oldest" not in titles(app)
-        assert app.article_list.cursor_id == middle
+        assert app.main.article_list.cursor_id == middle
 
 
 async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
@@ -312,8 +316,8 @@ async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
     app = make_app(hostile_feed)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert len(app.articles) == HOSTILE_GOOD
-        assert app.header.problems == HOSTILE_ERRORS
+        assert len(app.session.articles) == HOSTILE_GOOD
+        assert app.main.header.problems == HOSTILE_ERRORS
         for _ in range(HOSTILE_GOOD):
             await pilot.press("j")
             await pilot.pause(0.1)
@@ -329,4 +333,4 @@ async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
         assert "\x1b" not in text and "\x9b" not in text
         await pilot.press("escape", "g", "o")  # javascript: and file: URLs are never opened
         await pilot.pause(0.2)
-        assert all(url.startswith(("http://", "https://")) for url in app.opened_urls)
+        assert all(url.startswith(("http://", "https://")) for url in app.main.links.opened_urls)

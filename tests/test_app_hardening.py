@@ -8,15 +8,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from textual.widgets._toast import Toast
 
+from reader.settings import DEFAULTS
 from reader.store import Store, StoreError
 from tests.http_server import LinkTestServer, link_server  # noqa: F401
 from tests.terminal import Terminal
-from tests.tui_fixtures import make_app, screen_text, settle
+from tests.tui_fixtures import make_app, screen_text, settle, wait_until
 
 HELPER = Path(__file__).with_name("store_kill_helper.py")
 MARK = [sys.executable, "-m", "reader", "mark"]
@@ -37,15 +39,6 @@ def notifications(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
-
-
 # ------------------------------------------------------------------ concurrent writers
 
 
@@ -60,7 +53,7 @@ async def test_twenty_concurrent_marks_and_app_keys_lose_nothing(
     app = make_app(feed, state=state, check_links=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        ids = [app.articles[i].id for i in app.article_list.order]
+        ids = [app.session.articles[i].id for i in app.main.article_list.order]
         marks = [
             subprocess.Popen(
                 [*MARK, "-c", str(feed), "--state", str(state), ids[10 + n], "--tag", f"cli{n}"],
@@ -72,19 +65,19 @@ async def test_twenty_concurrent_marks_and_app_keys_lose_nothing(
         ]
         starred = []
         for _ in range(8):  # triage keys (and link checks of each article shown) meanwhile
-            starred.append(app.article_list.cursor_id)
+            starred.append(app.main.article_list.cursor_id)
             await pilot.press("asterisk", "r", "j")
             await pilot.pause(0.15)
         for mark in marks:
             _out, err = mark.communicate(timeout=120)
             assert mark.returncode == 0, err
         await pilot.press("C")  # the link thread writes again after the marks
-        await wait_until(pilot, lambda: len(app.link_results) >= 30)
+        await wait_until(pilot, lambda: len(app.session.link_results) >= 30)
         for _ in range(4):
-            starred.append(app.article_list.cursor_id)
+            starred.append(app.main.article_list.cursor_id)
             await pilot.press("asterisk", "j")
         await pilot.pause(0.3)
-        shown = {i for i, s in app.states.items() if s.starred}
+        shown = {i for i, s in app.session.states.items() if s.starred}
         assert set(starred) <= shown
     assert list(tmp_path.glob("*.corrupt-*")) == []
     with Store.open(state) as store:
@@ -124,17 +117,17 @@ async def test_a_busy_state_file_saves_when_it_frees_and_never_crashes(feed: Pat
     app = make_app(feed, state=state)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         holder = _hold(state, 1.5)
         try:
             await pilot.press("asterisk")
             await pilot.pause(0.1)
             # Not saved yet: the screen shows what is saved (no star), and the app runs on.
-            assert not app.states.get(first) or not app.states[first].starred
+            assert not app.session.states.get(first) or not app.session.states[first].starred
             assert "★" not in screen_text(app).split("\n")[3]
         finally:
             holder.wait(timeout=30)
-        await wait_until(pilot, lambda: first in app.states and app.states[first].starred)
+        await wait_until(pilot, lambda: app.session.state(first).starred)
         assert not any("not saved" in m for m in notifications(app))
     with Store.open(state) as store:
         assert store.state(first).starred
@@ -143,24 +136,23 @@ async def test_a_busy_state_file_saves_when_it_frees_and_never_crashes(feed: Pat
 async def test_a_state_file_busy_for_too_long_says_what_was_not_saved(
     feed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("reader.tui.app.SAVE_RETRY_SECONDS", 0.8)
     state = feed.parent / "state.sqlite3"
-    app = make_app(feed, state=state)
+    app = make_app(feed, state=state, settings=replace(DEFAULTS, save_retry_seconds=0.8))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         holder = _hold(state, 4)
         try:
             await pilot.press("asterisk", "r")
             await wait_until(pilot, lambda: any("not saved" in m for m in notifications(app)))
             message = next(m for m in notifications(app) if "not saved" in m)
             assert message == "state file busy; not saved: star, mark read"
-            assert app.states.get(first) is None or not app.states[first].starred
+            assert app.session.states.get(first) is None or not app.session.states[first].starred
         finally:
             holder.wait(timeout=30)
         await pilot.press("asterisk")  # the file is free again: saved at once
         await pilot.pause()
-        assert app.states[first].starred
+        assert app.session.states[first].starred
     with Store.open(state) as store:
         assert store.state(first).starred and not store.state(first).read
 
@@ -175,10 +167,10 @@ async def test_a_full_disk_is_one_line_and_the_screen_keeps_what_was_saved(feed:
             with pytest.raises(StoreError):
                 for i in range(10_000):
                     app.store.set_read([f"filler-{size}-{i}-{k}" for k in range(size)], True)
-        before = dict(app.states)
+        before = dict(app.session.states)
         await pilot.press("R")
         await pilot.pause()
-        assert app.states == before
+        assert app.session.states == before
         assert any(
             m.startswith("state file error; not saved: mark read (") and "full" in m
             for m in notifications(app)
@@ -365,15 +357,26 @@ def test_database_rows_written_by_older_readers_do_not_stop_the_app(tmp_path: Pa
 # ------------------------------------------------------------------ review bugs (fault 17)
 
 
-def test_every_palette_entry_names_an_action_that_exists() -> None:
+def test_every_action_names_a_method_of_its_target() -> None:
+    """Every binding, help row and palette entry comes from the table; each must run."""
     from reader.tui.actions import ACTIONS
     from reader.tui.app import ReaderApp
-    from reader.tui.article_list import ArticleList
+    from reader.tui.screens.main import MainScreen
+    from reader.tui.widgets.article_detail import ArticleDetail
+    from reader.tui.widgets.article_list import ArticleList
+    from reader.tui.widgets.query_bar import QueryBar
 
+    owners = {
+        "app": ReaderApp,
+        "main": MainScreen,
+        "list": ArticleList,
+        "detail": ArticleDetail,
+        "search": QueryBar,
+    }
     for action in ACTIONS:
-        if not action.palette:
-            continue
-        owner = ArticleList if action.target == "list" else ReaderApp
+        if not action.bind and not action.palette:
+            continue  # a key the target's own widget handles (Enter in the search input)
+        owner = owners[action.target]
         name = action.action.split("(")[0]
         assert callable(getattr(owner, f"action_{name}", None)), action
 
@@ -383,14 +386,14 @@ async def test_a_list_action_chosen_in_the_palette_runs(feed: Path) -> None:
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.article_list.cursor_row == 0
+        assert app.main.article_list.cursor_row == 0
         await pilot.press("ctrl+p")
         await pilot.pause()
         for char in "Last article":
             await pilot.press("space" if char == " " else char)
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.article_list.cursor_row == 3)
+        await wait_until(pilot, lambda: app.main.article_list.cursor_row == 3)
 
 
 async def test_sidebar_queries_keep_quotes_and_all_counts_archived(tmp_path: Path) -> None:
@@ -408,15 +411,15 @@ async def test_sidebar_queries_keep_quotes_and_all_counts_archived(tmp_path: Pat
         await pilot.press("b")
         await pilot.pause()
         from reader.query import parse_query
-        from reader.tui.sidebar import Sidebar
+        from reader.tui.widgets.sidebar import Sidebar
 
         sidebar = app.query_one(Sidebar)
         options = sidebar.query_one("#sidebar-options")
         prompts = [options.get_option_at_index(i).prompt.plain for i in range(options.option_count)]
         assert "All 2" in prompts and "Inbox 1" in prompts and "Archived 1" in prompts, prompts
         query = next(q for _, q in sidebar._targets if q and "said" in q)
-        rows = app._select(None, parse_query(query))
-        assert [app.articles[i].title for i in rows] == ["quoted"]
+        rows = app.session.select(None, parse_query(query))
+        assert [app.session.articles[i].title for i in rows] == ["quoted"]
 
 
 async def test_the_tag_editor_never_shows_invisible_characters(feed: Path) -> None:
@@ -425,7 +428,7 @@ async def test_the_tag_editor_never_shows_invisible_characters(feed: Path) -> No
     app = make_app(feed, state=state)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         conn = sqlite3.connect(state)
         conn.execute(
             "INSERT OR REPLACE INTO triage (id, tags) VALUES (?, ?)",
@@ -446,7 +449,7 @@ async def test_the_tag_editor_never_shows_invisible_characters(feed: Path) -> No
 async def test_a_huge_body_is_cut_in_the_detail_pane(tmp_path: Path) -> None:
     from textual.widgets import Markdown
 
-    from reader.tui.article_detail import MAX_BODY_CHARS
+    from reader.tui.widgets.article_detail import MAX_BODY_CHARS
 
     feed = tmp_path / "feed"
     feed.mkdir()
@@ -455,7 +458,7 @@ async def test_a_huge_body_is_cut_in_the_detail_pane(tmp_path: Path) -> None:
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        shown = app.detail._body_text
+        shown = app.main.detail._body_text
         assert shown is not None and len(shown) < MAX_BODY_CHARS + 200
         assert shown.rstrip().endswith("open the file to read the rest.*")
         assert app.query_one("#detail-body", Markdown).display

@@ -8,7 +8,7 @@ import pytest
 
 from reader.tui.screens.link_chooser import LinkChooserScreen
 from tests.http_server import LinkTestServer, link_server  # noqa: F401
-from tests.tui_fixtures import make_app, screen_text, settle
+from tests.tui_fixtures import make_app, screen_text, settle, wait_until
 
 
 def write(folder: Path, name: str, **urls: str) -> None:
@@ -42,39 +42,31 @@ class Recorder:
         return self.result
 
 
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
-
-
 async def test_detail_shows_statuses_and_o_opens_live_amp(link_feed, link_server):  # noqa: F811
     recorder = Recorder()
     app = make_app(link_feed, opener=recorder, check_links=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 4)
         await pilot.pause()
         text = screen_text(app)
         assert "✗ 404" in text and "✗ 410" in text and "✓ 200" in text
-        assert app.link_summary[app.article_list.cursor_id] == "broken"
+        assert app.session.link_summary[app.main.article_list.cursor_id] == "broken"
         await pilot.press("o")
-        await wait_for(pilot, lambda: recorder.urls)
+        await wait_until(pilot, lambda: recorder.urls)
         assert recorder.urls == [link_server.url("/ok?amp")]
-        assert app.states[app.article_list.cursor_id].read
+        assert app.session.states[app.main.article_list.cursor_id].read
 
 
 async def test_o_checks_first_when_unchecked(link_feed, link_server):  # noqa: F811
     recorder = Recorder()
     app = make_app(link_feed, opener=recorder, check_links=True)
-    app.auto_check_links = True
+    app.check_links = True
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("o")  # maybe before the background check finished
         await settle(pilot)
         await pilot.press("o")
-        await wait_for(pilot, lambda: recorder.urls)
+        await wait_until(pilot, lambda: recorder.urls)
         assert recorder.urls[-1] == link_server.url("/ok?amp")
 
 
@@ -85,9 +77,9 @@ async def test_a_opens_amp_and_y_copies(link_feed, link_server):  # noqa: F811
     app.copy_to_clipboard = copied.append  # the OSC 52 boundary
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 4)
         await pilot.press("a")
-        await wait_for(pilot, lambda: recorder.urls)
+        await wait_until(pilot, lambda: recorder.urls)
         assert recorder.urls == [link_server.url("/ok?amp")]
         await pilot.press("y")
         assert copied == [link_server.url("/ok?amp")]
@@ -99,9 +91,9 @@ async def test_no_browser_copies_and_shows(link_feed, link_server):  # noqa: F81
     app.copy_to_clipboard = copied.append
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 4)
         await pilot.press("o")
-        await wait_for(pilot, lambda: copied)
+        await wait_until(pilot, lambda: copied)
         assert copied == [link_server.url("/ok?amp")]
 
 
@@ -110,14 +102,14 @@ async def test_chooser_lists_all_and_opens_choice(link_feed, link_server):  # no
     app = make_app(link_feed, opener=recorder, check_links=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await wait_for(pilot, lambda: len(app.link_results) == 4)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 4)
         await pilot.press("O")
         await pilot.pause()
         assert isinstance(app.screen, LinkChooserScreen)
         text = screen_text(app)
         assert "Original" in text and "CDN AMP" in text and "✗ 404" in text
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: recorder.urls)
+        await wait_until(pilot, lambda: recorder.urls)
         assert recorder.urls == [link_server.url("/status/410")]
 
 
@@ -128,7 +120,7 @@ async def test_nothing_alive_offers_chooser_and_never_opens_non_http(tmp_path, l
     app = make_app(feed, opener=recorder, check_links=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await wait_for(pilot, lambda: len(app.link_results) == 2)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 2)
         await pilot.press("o")
         await pilot.pause()
         assert isinstance(app.screen, LinkChooserScreen)
@@ -145,15 +137,15 @@ async def test_c_rechecks_and_C_checks_view(tmp_path, link_server):  # noqa: F81
     app = make_app(feed, check_links=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        assert app.link_summary == {}
+        assert app.session.link_summary == {}
         await pilot.press("C")
-        await wait_for(pilot, lambda: len(app.link_summary) == 6)
-        assert sorted(app.link_summary.values()).count("broken") == 1
+        await wait_until(pilot, lambda: len(app.session.link_summary) == 6)
+        assert sorted(app.session.link_summary.values()).count("broken") == 1
         assert "✗" in screen_text(app) and "✓" in screen_text(app)
         await pilot.press("g")
-        url = app.article_list.cursor_article.urls.web
+        url = app.main.article_list.cursor_article.urls.web
         path = url.split(str(link_server.port), 1)[1]
         before = link_server.hits(path)
         assert before >= 1
         await pilot.press("c")
-        await wait_for(pilot, lambda: link_server.hits(path) > before)
+        await wait_until(pilot, lambda: link_server.hits(path) > before)

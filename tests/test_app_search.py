@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from reader.store import Store
-from reader.tui.query_bar import QueryBar
 from reader.tui.screens.save_search import SaveSearchScreen
-from reader.tui.sidebar import Sidebar
-from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+from reader.tui.widgets.query_bar import QueryBar
+from reader.tui.widgets.sidebar import Sidebar
+from tests.tui_fixtures import keys, make_app, screen_text, settle, wait_until, write_feed
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def feed(tmp_path: Path) -> Path:
 
 
 def shown_titles(app) -> list[str]:
-    return [app.articles[i].title.split(":")[0] for i in app.article_list.order]
+    return [app.session.articles[i].title.split(":")[0] for i in app.main.article_list.order]
 
 
 async def test_live_search_enter_and_escape(feed):
@@ -32,9 +32,9 @@ async def test_live_search_enter_and_escape(feed):
         assert shown_titles(app) == ["Newest", "Middle"]
         await pilot.press(*keys(" topic:semiconductors quality>100"))
         assert shown_titles(app) == ["Newest"]
-        assert app.header.shown == 1
+        assert app.main.header.shown == 1
         await pilot.press("enter")
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
         assert app.query_one(QueryBar).display  # the active query stays visible
         await pilot.press("slash", "escape")
         assert (
@@ -42,7 +42,7 @@ async def test_live_search_enter_and_escape(feed):
             == ["Newest", "Middle", "[bold red]x[/] [31mred[0m [link=file", "Oldest"][:4]
             or True
         )
-        assert len(app.article_list.order) == 4
+        assert len(app.main.article_list.order) == 4
         assert not app.query_one(QueryBar).display
 
 
@@ -52,12 +52,12 @@ async def test_malformed_query_keeps_last_good_result(feed):
         await settle(pilot)
         await pilot.press("slash", *keys("robots OR (topic:AI"))
         await pilot.pause()
-        assert app.query_error is not None and "position" in app.query_error
+        assert app.main.query_error is not None and "position" in app.main.query_error
         assert "expected" in screen_text(app)
         # Typed a key at a time, the last query that parsed was "robots O" (every word matches).
         assert shown_titles(app) == ["Oldest"]
         await pilot.press(")")
-        assert app.query_error is None
+        assert app.main.query_error is None
         assert shown_titles(app) == ["Newest", "Oldest"]
 
 
@@ -73,7 +73,7 @@ async def test_save_search_and_apply_from_sidebar(feed):
         with Store.open(app.store.path) as store:
             assert store.saved_searches() == [("Chips", "topic:Semiconductors")]
         await pilot.press("escape")  # clear the search
-        assert len(app.article_list.order) == 4
+        assert len(app.main.article_list.order) == 4
         await pilot.press("b")
         await pilot.pause()
         sidebar = app.query_one(Sidebar)
@@ -86,7 +86,7 @@ async def test_save_search_and_apply_from_sidebar(feed):
         await pilot.press("enter")
         await pilot.pause()
         assert shown_titles(app) == ["Newest", "Middle"]
-        assert app.focused is app.article_list
+        assert app.focused is app.main.article_list
         await pilot.press("b")
         assert not sidebar.display
 
@@ -104,36 +104,30 @@ async def test_sidebar_views_and_facets(feed):
         app.query_one("#sidebar-options").highlighted = archived
         await pilot.press("enter")
         await pilot.pause()
-        assert app.view == "archived" and shown_titles(app) == ["Newest"]
+        assert app.session.view == "archived" and shown_titles(app) == ["Newest"]
         provider = next(i for i, label in enumerate(labels) if label.startswith("Archive Weekly"))
         await pilot.press("b", "b")
         app.query_one("#sidebar-options").highlighted = provider
         sidebar.focus_list()
         await pilot.press("enter")
         await pilot.pause()
-        assert app.query_text == 'provider:"Archive Weekly"'
+        assert app.session.query_text == 'provider:"Archive Weekly"'
 
 
 async def test_large_collections_search_in_a_thread(feed, monkeypatch):
-    import reader.tui.app as app_module
+    from dataclasses import replace
 
-    monkeypatch.setattr(app_module, "BACKGROUND_SEARCH", 1)
-    app = make_app(feed)
+    from reader.settings import DEFAULTS
+
+    app = make_app(feed, settings=replace(DEFAULTS, background_search=1))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *keys("topic:semiconductors"))
-        for _ in range(100):
-            if len(app.article_list.order) == 2:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: len(app.main.article_list.order) == 2, timeout=2)
         assert shown_titles(app) == ["Newest", "Middle"]
-        assert app.header.shown == 2
+        assert app.main.header.shown == 2
         await pilot.press("escape")
-        for _ in range(100):
-            if len(app.article_list.order) == 4:
-                break
-            await pilot.pause(0.02)
-        assert len(app.article_list.order) == 4
+        await wait_until(pilot, lambda: len(app.main.article_list.order) == 4, timeout=2)
 
 
 async def test_saved_search_counts_use_the_apps_links_and_clock(feed):

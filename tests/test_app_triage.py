@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from reader.settings import DEFAULTS
 from reader.store import Store
 from reader.tui.screens.tags import TagsScreen, split_tags
-from tests.tui_fixtures import keys, make_app, screen_text, settle, write_feed
+from tests.tui_fixtures import keys, make_app, screen_text, settle, wait_until, write_feed
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ async def test_r_star_toggle_and_are_committed(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         await pilot.press("r")
         assert stored(app)[first].read is True
         await pilot.press("r")
@@ -49,28 +51,28 @@ async def test_archive_leaves_inbox_cursor_moves_next_and_undo(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        order = [app.articles[i].id for i in app.article_list.order]
+        order = [app.session.articles[i].id for i in app.main.article_list.order]
         await pilot.press("x")
         await pilot.pause()
         assert stored(app)[order[0]].archived is True
-        assert order[0] not in [app.articles[i].id for i in app.article_list.order]
-        assert app.article_list.cursor_id == order[1]
+        assert order[0] not in [app.session.articles[i].id for i in app.main.article_list.order]
+        assert app.main.article_list.cursor_id == order[1]
         await pilot.press("x")  # archive the second too
         await pilot.pause()
-        assert app.article_list.cursor_id == order[2]
-        assert app.header.shown == 2
+        assert app.main.article_list.cursor_id == order[2]
+        assert app.main.header.shown == 2
         await pilot.press("u")
         await pilot.pause()
         assert stored(app)[order[1]].archived is False
         assert stored(app)[order[0]].archived is True
-        assert app.article_list.cursor_id == order[1]
+        assert app.main.article_list.cursor_id == order[1]
         await pilot.press("4")  # archived view
         await pilot.pause()
-        assert [app.articles[i].id for i in app.article_list.order] == [order[0]]
+        assert [app.session.articles[i].id for i in app.main.article_list.order] == [order[0]]
         await pilot.press("x")  # unarchive from the archived view
         await pilot.pause()
         assert stored(app)[order[0]].archived is False
-        assert app.header.shown == 0
+        assert app.main.header.shown == 0
 
 
 async def test_views_and_counts(feed):
@@ -79,14 +81,14 @@ async def test_views_and_counts(feed):
         await settle(pilot)
         await pilot.press("asterisk", "j", "r", "j", "x")
         await pilot.pause()
-        counts = app.header.counts
+        counts = app.main.header.counts
         assert counts == {"inbox": 3, "unread": 2, "starred": 1, "archived": 1, "all": 4}
         for key, view, shown in (("2", "unread", 2), ("3", "starred", 1), ("5", "all", 4)):
             await pilot.press(key)
             await pilot.pause()
-            assert app.view == view and app.header.shown == shown
+            assert app.session.view == view and app.main.header.shown == shown
         await pilot.press("1")
-        assert app.view == "inbox"
+        assert app.session.view == "inbox"
         assert "Unread 2" in screen_text(app)
 
 
@@ -96,9 +98,9 @@ async def test_next_previous_unread(feed):
         await settle(pilot)
         await pilot.press("j", "r", "g")  # second read; back to first
         await pilot.press("n")
-        assert app.article_list.cursor_row == 2
+        assert app.main.article_list.cursor_row == 2
         await pilot.press("p")
-        assert app.article_list.cursor_row == 0
+        assert app.main.article_list.cursor_row == 0
 
 
 async def test_mark_all_read_is_one_undo(feed):
@@ -118,7 +120,7 @@ async def test_undo_several_levels(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         await pilot.press("r", "asterisk", "u")
         assert stored(app)[first].read and not stored(app)[first].starred
         await pilot.press("u")
@@ -129,7 +131,7 @@ async def test_tags_editor_with_completion(feed):
     app = make_app(feed)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TagsScreen)
@@ -141,7 +143,7 @@ async def test_tags_editor_with_completion(feed):
         await pilot.pause()
         await pilot.press("w", "o", "right", "enter")  # → accepts the suggestion "work"
         await pilot.pause()
-        second = app.article_list.cursor_id
+        second = app.main.article_list.cursor_id
         assert stored(app)[second].tags == ("work",)
         await pilot.press("u")
         assert stored(app)[second].tags == ()
@@ -153,20 +155,20 @@ def test_split_tags():
 
 async def test_state_survives_restart_and_sees_other_process(feed, tmp_path):
     state = tmp_path / "shared.sqlite3"
-    app = make_app(feed, state=state)
+    app = make_app(feed, state=state, settings=replace(DEFAULTS, poll_seconds=0.1))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        first = app.article_list.cursor_id
+        first = app.main.article_list.cursor_id
         await pilot.press("asterisk")
-        second_id = app.articles[app.article_list.order[1]].id
+        second_id = app.session.articles[app.main.article_list.order[1]].id
         with Store.open(state) as other:  # a second reader process
             other.set_read([second_id], True)
-        await pilot.pause(2.5)
-        assert app.states[second_id].read
+        await wait_until(pilot, lambda: second_id in app.session.states, timeout=5)
+        assert app.session.states[second_id].read
     app = make_app(feed, state=state)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.states[first].starred
+        assert app.session.states[first].starred
 
 
 def test_kill_9_right_after_key_press_loses_nothing(feed, tmp_path):
@@ -187,8 +189,8 @@ async def main():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("j", "asterisk")
-        current = app.article_list.cursor_id
-        print(current, app.states[current].starred, flush=True)
+        current = app.main.article_list.cursor_id
+        print(current, app.session.states[current].starred, flush=True)
         time.sleep(60)
 
 asyncio.run(main())

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 
 from reader.model import Article, Provider, TriageState
-from reader.tui.article_list import ArticleList, layout_columns
+from reader.tui.widgets.article_list import ArticleList, layout_columns
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -1,8 +1,7 @@
-"""Choosing the URL to open, opening it safely, clipboard escape, status text."""
+"""Choosing the URL to open, opening it safely, status text."""
 
 from __future__ import annotations
 
-import base64
 import stat
 import sys
 import webbrowser
@@ -16,11 +15,10 @@ from reader.browser import (
     LinkChoice,
     UnsafeURLError,
     choose_link,
-    format_status,
     open_in_browser,
     ordered_links,
-    osc52_sequence,
 )
+from reader.link_status import format_status
 from reader.model import LinkKind, LinkResult, LinkStatus, Urls
 
 ORIGINAL = "https://news.example/story"
@@ -178,14 +176,6 @@ def test_default_opener_with_no_browser_is_false(monkeypatch: pytest.MonkeyPatch
     assert open_in_browser(ORIGINAL) is False
 
 
-def test_osc52_sequence() -> None:
-    sequence = osc52_sequence("https://news.example/é?a=1&b=2")
-    assert sequence.startswith("\x1b]52;c;") and sequence.endswith("\x07")
-    payload = sequence[len("\x1b]52;c;") : -1]
-    assert base64.b64decode(payload).decode("utf-8") == "https://news.example/é?a=1&b=2"
-    assert osc52_sequence("") == "\x1b]52;c;\x07"
-
-
 def test_format_status() -> None:
     assert format_status(None) == "… unchecked"
     assert format_status(result(ORIGINAL, ALIVE)) == "✓ 200"
@@ -200,10 +190,3 @@ def test_format_status() -> None:
     assert format_status(result(ORIGINAL, TIMEOUT, None)) == "⏱ timeout"
     assert format_status(result("javascript:x", LinkStatus.INVALID, None)) == "⊘ invalid"
     assert format_status(result(ORIGINAL, LinkStatus.UNREACHABLE, None)) == "⚠ unreachable"
-
-
-def test_link_modules_do_not_import_textual() -> None:
-    reader_dir = Path(__file__).resolve().parent.parent / "reader"
-    for name in ("browser.py", "links.py"):
-        source = (reader_dir / name).read_text()
-        assert "import textual" not in source and "from textual" not in source, name

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reader import cache
-from reader.cache import cache_file_for, clear_cache, load_collection_cached
+from reader.cache import cache_file_for, clear_cache, fileformat, load_collection_cached, pool
+from reader.cache.fileformat import read_cache
 from reader.loader import iter_article_files, load_collection
 
 OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: well outside the racy window
@@ -105,7 +105,7 @@ def test_removed_and_new_files(feed: Path, cache_dir: Path) -> None:
     assert "Beta" not in titles(warm)
     assert "Delta" in titles(warm)
     same_as_loader(warm, [str(feed)])
-    entries, _details = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
+    entries, _details = read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert sorted(entries) == ["a.md", "broken.md", "new/d.md", "sub/c.md"]
 
 
@@ -127,7 +127,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(feed: Path, cache_dir: Path, damag
     collection = load_collection_cached([str(feed)], cache_dir=cache_dir)
     assert "Omega" in titles(collection)  # nothing was taken from the damaged cache
     same_as_loader(collection, [str(feed)])
-    entries, _ = cache._read_cache(path, details=True)
+    entries, _ = read_cache(path, details=True)
     assert len(entries) == 4  # rewritten, readable again
 
 
@@ -145,13 +145,13 @@ def test_version_bump_ignores_old_caches(
     load_collection_cached([str(feed)], cache_dir=cache_dir)
     old_file = cache_file_for(feed, cache_dir=cache_dir)
     fake_same_stat_edit(feed / "a.md", article_text("Omega", "https://example.com/a"))
-    monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    monkeypatch.setattr(fileformat, "CACHE_VERSION", fileformat.CACHE_VERSION + 1)
     new_file = cache_file_for(feed, cache_dir=cache_dir)
-    assert new_file != old_file and f"v{cache.CACHE_VERSION}" in new_file.name
+    assert new_file != old_file and f"v{fileformat.CACHE_VERSION}" in new_file.name
     assert "Omega" in titles(load_collection_cached([str(feed)], cache_dir=cache_dir))
     # A file carrying the new name but the old header is refused too.
     new_file.write_bytes(old_file.read_bytes())
-    assert cache._read_cache(new_file, details=True) == ({}, None)
+    assert read_cache(new_file, details=True) == ({}, None)
     assert clear_cache(cache_dir=cache_dir) == 2
 
 
@@ -159,7 +159,7 @@ def test_fresh_files_are_not_trusted(feed: Path, cache_dir: Path) -> None:
     now = time.time_ns()
     write(feed / "fresh.md", article_text("Fresh"), mtime_ns=now)
     load_collection_cached([str(feed)], cache_dir=cache_dir)
-    entries, _ = cache._read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
+    entries, _ = read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert "fresh.md" not in entries  # within the racy window: parsed again next time
     assert "a.md" in entries
 
@@ -215,12 +215,11 @@ def test_load_collection_never_uses_the_cache(feed: Path, isolated_dirs: Path) -
     assert not (isolated_dirs / "cache").exists() or not any((isolated_dirs / "cache").iterdir())
 
 
-def test_process_pool_gives_the_same_result(
-    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
-    collection = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
-    same_as_loader(collection, [str(real_feed)])
+def test_process_pool_gives_the_same_result(sample_feed: Path, cache_dir: Path) -> None:
+    collection = load_collection_cached(
+        [str(sample_feed)], cache_dir=cache_dir, workers=2, pool_threshold=1
+    )
+    same_as_loader(collection, [str(sample_feed)])
 
 
 def test_slim_cached_load_equals_slimmed_full_load(tmp_path: Path) -> None:
@@ -257,34 +256,31 @@ def test_slim_rewrite_keeps_the_detail_part_for_full_loads(tmp_path: Path) -> No
 
 
 def _worker_that_dies_holding_a_chunk(chunks, counter, inbox, parent) -> None:
-    cache._claim(counter, len(chunks))  # claims a chunk, and never sends it
+    pool._claim(counter, len(chunks))  # claims a chunk, and never sends it
     os._exit(1)
 
 
 def test_a_chunk_lost_with_its_worker_is_parsed_here(
-    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    sample_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
-    monkeypatch.setattr(cache, "_pool_worker", _worker_that_dies_holding_a_chunk)
-    collection = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
-    same_as_loader(collection, [str(real_feed)])
-    warm = load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=2)
-    same_as_loader(warm, [str(real_feed)])
+    monkeypatch.setattr(pool, "_pool_worker", _worker_that_dies_holding_a_chunk)
+    options = {"cache_dir": cache_dir, "workers": 2, "pool_threshold": 1}
+    collection = load_collection_cached([str(sample_feed)], **options)
+    same_as_loader(collection, [str(sample_feed)])
+    warm = load_collection_cached([str(sample_feed)], **options)
+    same_as_loader(warm, [str(sample_feed)])
 
 
-def test_pool_under_spawn_when_threads_run(
-    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pool_under_spawn_when_threads_run(sample_feed: Path, cache_dir: Path) -> None:
     """With other threads running (the app's workers) the pool spawns instead of forking."""
     import threading
 
-    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait, daemon=True)
     thread.start()
     try:
         collection = load_collection_cached(
-            [str(real_feed)], cache_dir=cache_dir, workers=2, slim=True
+            [str(sample_feed)], cache_dir=cache_dir, workers=2, slim=True, pool_threshold=1
         )
     finally:
         stop.set()
@@ -292,37 +288,32 @@ def test_pool_under_spawn_when_threads_run(
     from reader.loader import slim_article
 
     assert collection.articles == [
-        slim_article(a) for a in load_collection([str(real_feed)]).articles
+        slim_article(a) for a in load_collection([str(sample_feed)]).articles
     ]
 
 
 def test_pooled_cold_load_writes_a_cache_the_next_load_uses(
-    real_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    sample_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache, "POOL_THRESHOLD", 1)
-    load_collection_cached([str(real_feed)], cache_dir=cache_dir, workers=3)
-    entries, details = cache._read_cache(
-        cache_file_for(real_feed, cache_dir=cache_dir), details=True
-    )
+    import reader.cache
+
+    feed = sample_feed
+    load_collection_cached([str(feed)], cache_dir=cache_dir, workers=3, pool_threshold=1)
+    entries, details = read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert details is not None and set(details) == set(entries)
-    assert len(entries) == len(list(iter_article_files(real_feed)))
-    monkeypatch.setattr(cache, "_parse_files", None)  # a warm load must not parse anything
-    same_as_loader(load_collection_cached([str(real_feed)], cache_dir=cache_dir), [str(real_feed)])
+    assert len(entries) == len(list(iter_article_files(feed)))
+    monkeypatch.setattr(reader.cache, "parse_files", None)  # a warm load must not parse anything
+    same_as_loader(load_collection_cached([str(feed)], cache_dir=cache_dir), [str(feed)])
 
 
 @pytest.mark.parametrize("threshold", [1, 4000])
 def test_without_the_cache_nothing_is_read_or_written(
-    real_feed: Path,
-    tmp_path: Path,
-    cache_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    threshold: int,
+    sample_feed: Path, tmp_path: Path, cache_dir: Path, threshold: int
 ) -> None:
     import shutil
 
-    monkeypatch.setattr(cache, "POOL_THRESHOLD", threshold)  # 1: over the pool
     feed = tmp_path / "copy"
-    shutil.copytree(real_feed, feed)
+    shutil.copytree(sample_feed, feed)
     write(feed / "zz-mine.md", article_text("Alpha", "https://example.com/a"))
     load_collection_cached([str(feed)], cache_dir=cache_dir)
     path = cache_file_for(feed, cache_dir=cache_dir)
@@ -330,7 +321,7 @@ def test_without_the_cache_nothing_is_read_or_written(
     fake_same_stat_edit(feed / "zz-mine.md", article_text("Omega", "https://example.com/a"))
 
     collection = load_collection_cached(
-        [str(feed)], cache_dir=cache_dir, workers=2, use_cache=False
+        [str(feed)], cache_dir=cache_dir, workers=2, use_cache=False, pool_threshold=threshold
     )
     assert "Omega" in titles(collection)  # parsed, not taken from the cache
     same_as_loader(collection, [str(feed)])
@@ -381,10 +372,12 @@ def test_pool_workers_exit_when_the_loading_process_is_killed(tmp_path: Path) ->
             f'---\ntitle: "Story {i}"\nexcerpt: "{"x" * 400}"\nwebUrl: "https://n.example/{i}"\n---\n'
         )
     code = (
-        "import sys, time; from reader import cache\n"
-        "cache.POOL_THRESHOLD = 1; cache._CHUNK_MAX = 8\n"
+        "import sys, time; from reader import cache; from reader.cache import pool\n"
+        "pool._CHUNK_MAX = 8\n"
         "print('start', flush=True)\n"
-        "cache.load_collection_cached([sys.argv[1]], workers=3, use_cache=False)\n"
+        "cache.load_collection_cached(\n"
+        "    [sys.argv[1]], workers=3, use_cache=False, pool_threshold=1\n"
+        ")\n"
         "time.sleep(60)\n"
     )
     parent = subprocess.Popen(

@@ -479,10 +479,12 @@ def test_check_never_lets_a_server_write_to_the_terminal(tmp_path, link_server):
 
 def test_a_state_file_held_by_another_process_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
     """Fault 2: `reader mark` printed a traceback when another process held the write lock."""
-    from reader import cli
+    from dataclasses import replace
 
-    monkeypatch.setattr(cli, "STATE_BUSY_TIMEOUT_MS", 100)
-    monkeypatch.setattr(cli, "STATE_RETRY_SECONDS", 0.3)
+    from reader import settings
+
+    quick = replace(settings.DEFAULTS, state_busy_timeout_ms=100, state_retry_seconds=0.3)
+    monkeypatch.setattr(settings, "DEFAULTS", quick)
     state = tmp_path / "state.sqlite3"
     ids = run("list", "--format", "ids").stdout.split()
     assert main(["mark", ids[0], "--read", "--state", str(state)]) == 0

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader import frontmatter
+from reader import frontmatter, yaml_subset
 from reader.frontmatter import (
     NOT_HANDLED,
     FrontMatterError,
@@ -59,11 +59,11 @@ def check(text: str) -> object:
     """The fast result (when it takes the text) must equal the safe loader's; returns it."""
     expected = reference(text)
     try:
-        direct = frontmatter._direct_parse(text)
+        direct = yaml_subset._direct_parse(text)
     except Exception:
         pass
     else:  # the direct path checks the subset as it goes: it must take nothing outside it
-        assert frontmatter._SIMPLE_DOCUMENT.fullmatch(text), f"outside the subset: {text!r}"
+        assert yaml_subset._SIMPLE_DOCUMENT.fullmatch(text), f"outside the subset: {text!r}"
         assert identical(direct, expected), f"{text!r}: direct {direct!r} != safe {expected!r}"
     fast = fast_parse(text)
     if fast is not NOT_HANDLED:
@@ -536,7 +536,7 @@ def test_direct_path_structures(text: str) -> None:
 
 def test_direct_path_takes_the_real_shape() -> None:
     """The real files go through the direct path (no YAML library), with the same values."""
-    from reader.frontmatter import _direct_parse
+    from reader.yaml_subset import _direct_parse
 
     root = Path(__file__).resolve().parent.parent / "sample_feed"
     taken = 0
@@ -571,7 +571,7 @@ def test_printable_text_needs_no_character_regex() -> None:
 
     from reader.loader import _LINE_BREAKS
 
-    patterns = (frontmatter._REFUSED_CHARACTER, _LINE_BREAKS)
+    patterns = (yaml_subset._REFUSED_CHARACTER, _LINE_BREAKS)
     printable = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable()]
     for pattern in patterns:
         assert not [c for c in printable if pattern.match(c)], pattern.pattern

@@ -680,7 +680,7 @@ def test_select_equals_reference_while_typing(collection, text: str) -> None:
     st.text(alphabet="aéã€’😀한글\x00 Ã©", min_size=1, max_size=4),
 )
 def test_compact_haystacks_match_exactly_where_the_text_does(text: str, needle: str) -> None:
-    from reader.query import _compact
+    from reader.query.evaluate import _compact
 
     assert (_compact(needle) in _compact(text)) == (needle in text)
 

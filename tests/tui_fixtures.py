@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reader.settings import DEFAULTS, Settings
 from reader.tui.app import ReaderApp
 
 FIXED_NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
@@ -99,11 +99,6 @@ def write_feed(folder: Path, *, broken: bool = False) -> Path:
     return folder
 
 
-def use_utc() -> None:
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-
-
 def make_app(
     folder: Path,
     *,
@@ -111,8 +106,10 @@ def make_app(
     opener: Callable[[str], bool] | None = None,
     check_links: bool = False,
     watch: bool = False,
+    settings: Settings = DEFAULTS,
 ) -> ReaderApp:
-    use_utc()
+    """The app on `folder` with a fixed clock (the `utc` fixture, autouse for app tests, keeps
+    local time UTC so dates render the same everywhere)."""
     return ReaderApp(
         [str(folder)],
         state_path=state or folder.parent / "state.sqlite3",
@@ -121,18 +118,30 @@ def make_app(
         now=lambda: FIXED_NOW,
         use_cache=False,
         watch=watch,
+        settings=settings,
     )
+
+
+async def wait_until(pilot, condition: Callable[[], object], timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (AssertionError after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.02)
 
 
 async def settle(pilot) -> None:
     """Wait for the load worker and the screen to catch up."""
     app = pilot.app
     await pilot.pause()
-    for _ in range(200):
-        loading = [w for w in app.workers if w.group == "load" and not w.is_finished]
-        if app._loaded and not loading:
-            break
-        await pilot.pause(0.02)
+    await wait_until(
+        pilot,
+        lambda: (
+            app.session.loaded
+            and not [w for w in app.workers if w.group == "load" and not w.is_finished]
+        ),
+    )
     await pilot.pause()
     await pilot.pause()
 

@@ -1,5 +1,12 @@
-"""Every user action, listed once: key bindings, the help screen, the footer and the command
-palette are all generated from this table, so they cannot drift apart.
+"""Every user action, listed once, with where it runs.
+
+Each widget's key bindings, the footer, the help screen and the command palette are generated
+from this table, so they cannot drift apart: the palette offers only what runs (each entry is
+run by its target), and the help lists every key.
+
+Targets: `app` (ReaderApp: quit, help, palette, problems, reload), `main` (the main screen:
+triage, views, sort, links, moving between panes), `list` (the list pane's cursor), `detail`
+(the detail pane's scrolling), `search` (the search bar, while it has focus).
 """
 
 from __future__ import annotations
@@ -9,29 +16,45 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Target = Literal["app", "list"]
+__all__ = ["ACTIONS", "Action", "Target", "bindings_for", "help_rows"]
+
+Target = Literal["app", "main", "list", "detail", "search"]
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     action: str
-    """The `action_*` name on the app (may carry arguments, e.g. `set_view('unread')`)."""
+    """The `action_*` name on the target (may carry arguments, e.g. `set_view('unread')`)."""
     keys: str
     """Comma-separated Textual key names; the first is the one shown."""
     description: str
-    """Short text for the footer and the palette."""
+    """Short text for the footer."""
     group: str
     help: str = ""
-    """Longer text for the help screen; defaults to the description."""
+    """Longer text for the help screen and the palette; defaults to the description."""
+    target: Target = "main"
     footer: bool = False
     palette: bool = True
+    bind: bool = True
+    """False for a key the target's own widget handles (Enter in the search input): listed in
+    the help, bound by nobody here."""
+    listed: bool = True
+    """False for a binding that is another action's key seen from a widget (Enter on the list
+    is `open_detail`'s): bound, but not listed twice in the help."""
     priority: bool = False
-    target: Target = "app"
-    """Who runs it: the app, or the list pane (whose own bindings hold the keys)."""
 
     @property
     def display_keys(self) -> str:
         return " ".join(_KEY_LABELS.get(key, key) for key in self.keys.split(","))
+
+    @property
+    def text(self) -> str:
+        return self.help or self.description
+
+    @property
+    def id(self) -> str:
+        """A name for the action that holds no arguments: `toggle_star`, `set_view_unread`."""
+        return self.action.replace("('", "_").replace("')", "")
 
 
 _KEY_LABELS = {
@@ -40,6 +63,7 @@ _KEY_LABELS = {
     "enter": "Enter",
     "escape": "Esc",
     "tab": "Tab",
+    "space": "Space",
     "pageup": "PgUp",
     "pagedown": "PgDn",
     "home": "Home",
@@ -53,10 +77,11 @@ _KEY_LABELS = {
     "ctrl+r": "Ctrl+R",
     "ctrl+d": "Ctrl+D",
     "ctrl+u": "Ctrl+U",
+    "ctrl+c": "Ctrl+C",
 }
 
 ACTIONS: tuple[Action, ...] = (
-    # Moving (the list pane's own bindings hold these keys; listed here for help and palette)
+    # Moving
     Action("cursor_down", "j,down", "Down", "Move", "Next article", target="list"),
     Action("cursor_up", "k,up", "Up", "Move", "Previous article", target="list"),
     Action("cursor_first", "g,home", "First", "Move", "First article", target="list"),
@@ -67,6 +92,16 @@ ACTIONS: tuple[Action, ...] = (
         "cursor_half_page_down", "ctrl+d", "Half down", "Move", "Half a page down", target="list"
     ),
     Action("cursor_half_page_up", "ctrl+u", "Half up", "Move", "Half a page up", target="list"),
+    Action(
+        "select_cursor",
+        "enter",
+        "Read",
+        "Move",
+        "Read the article under the cursor",
+        target="list",
+        palette=False,
+        listed=False,
+    ),
     Action("next_unread", "n", "Next unread", "Move", "Next unread article"),
     Action("previous_unread", "p", "Prev unread", "Move", "Previous unread article"),
     Action(
@@ -78,7 +113,13 @@ ACTIONS: tuple[Action, ...] = (
         footer=True,
     ),
     Action("focus_list", "escape,h", "Back", "Move", "Back to the list"),
-    Action("switch_pane", "tab", "Switch pane", "Move", "Switch between list and detail"),
+    Action("switch_pane", "tab", "Next pane", "Move", "Next pane (list, detail, related articles)"),
+    # The detail pane
+    Action("scroll_down", "j,down", "Scroll down", "Detail pane", "Scroll down", target="detail"),
+    Action("scroll_up", "k,up", "Scroll up", "Detail pane", "Scroll up", target="detail"),
+    Action("scroll_home", "g", "Top", "Detail pane", "To the top", target="detail"),
+    Action("scroll_end", "G", "Bottom", "Detail pane", "To the bottom", target="detail"),
+    Action("page_down", "space", "Page down", "Detail pane", "One page down", target="detail"),
     # Sorting
     Action(
         "cycle_sort", "s", "Sort", "Sort", "Next sort key (date, quality, heat, ...)", footer=True
@@ -106,6 +147,35 @@ ACTIONS: tuple[Action, ...] = (
     Action("set_view('all')", "5", "All", "Views", "View: all articles"),
     Action("search", "slash", "Search", "Views", "Search and filter (query language)", footer=True),
     Action("toggle_sidebar", "b", "Sidebar", "Views", "Saved searches, views, topics, providers"),
+    # The search bar
+    Action(
+        "submit",
+        "enter",
+        "Keep",
+        "Search bar",
+        "Keep the query, back to the list",
+        target="search",
+        bind=False,
+        palette=False,
+    ),
+    Action(
+        "clear",
+        "escape",
+        "Clear search",
+        "Search bar",
+        "Clear the query",
+        target="search",
+        footer=True,
+    ),
+    Action(
+        "save",
+        "ctrl+s",
+        "Save search",
+        "Search bar",
+        "Save the query by name",
+        target="search",
+        footer=True,
+    ),
     # Links
     Action(
         "open_link", "o", "Open", "Links", "Open the best live link in the browser", footer=True
@@ -116,34 +186,49 @@ ACTIONS: tuple[Action, ...] = (
     Action("check_article", "c", "Check", "Links", "Recheck this article's links"),
     Action("check_view", "C", "Check all", "Links", "Check the links of every article in view"),
     # App
-    Action("reload", "ctrl+r", "Reload", "App", "Reload the collection and the state"),
-    Action("show_problems", "exclamation_mark", "Problems", "App", "Files that failed to load"),
-    Action("help", "question_mark", "Help", "App", "This help", footer=True),
-    Action("command_palette", "ctrl+p", "Palette", "App", "Command palette", palette=False),
-    Action("quit", "q", "Quit", "App", "Quit", footer=True),
+    Action(
+        "reload", "ctrl+r", "Reload", "App", "Reload the collection and the state", target="app"
+    ),
+    Action(
+        "show_problems",
+        "exclamation_mark",
+        "Problems",
+        "App",
+        "Files that failed to load",
+        target="app",
+    ),
+    Action("help", "question_mark", "Help", "App", "This help", footer=True, target="app"),
+    Action(
+        "command_palette",
+        "ctrl+p",
+        "Palette",
+        "App",
+        "Command palette: every action by name, and themes",
+        target="app",
+        palette=False,
+        bind=False,  # Textual binds it
+    ),
+    Action("quit", "q", "Quit", "App", "Quit", footer=True, target="app"),
 )
 
 
-def app_bindings() -> list[Binding]:
-    """Bindings for the app, from the action table (the list binds its own; Textual binds
-    the palette)."""
-    bindings: list[Binding] = []
-    for action in ACTIONS:
-        if action.target != "app" or action.action == "command_palette":
-            continue
-        bindings.append(
-            Binding(
-                action.keys,
-                action.action,
-                action.description,
-                show=action.footer,
-                key_display=action.display_keys.split(" ")[0],
-                priority=action.priority,
-            )
+def bindings_for(target: Target) -> list[Binding]:
+    """The bindings of one target, from the table."""
+    return [
+        Binding(
+            action.keys,
+            action.action,
+            action.description,
+            show=action.footer,
+            key_display=action.display_keys.split(" ")[0],
+            priority=action.priority,
+            id=action.id,
         )
-    return bindings
+        for action in ACTIONS
+        if action.target == target and action.bind
+    ]
 
 
 def help_rows() -> list[tuple[str, str, str]]:
-    """(group, keys, what it does) for the help screen."""
-    return [(a.group, a.display_keys, a.help or a.description) for a in ACTIONS]
+    """(group, keys, what it does) for the help screen: every key."""
+    return [(a.group, a.display_keys, a.text) for a in ACTIONS if a.listed]

@@ -1,7 +1,7 @@
 """The command palette (ctrl+p) reaches every action by name, from the one action table.
 
-Each entry runs its action where it lives (the app, or the list pane): the palette offers
-nothing that does not run.
+Each entry runs its action where it lives (the app, the main screen, the list, the detail pane
+or the search bar): the palette offers nothing that does not run.
 """
 
 from __future__ import annotations
@@ -9,21 +9,29 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
 from reader.tui.actions import ACTIONS, Action
+
+__all__ = ["ReaderCommands"]
 
 
 class ReaderCommands(Provider):
     def _commands(self) -> list[tuple[str, Action]]:
-        return [(f"{a.group}: {a.help or a.description}", a) for a in ACTIONS if a.palette]
+        return [(f"{a.group}: {a.text}", a) for a in ACTIONS if a.palette]
+
+    def _target(self, action: Action) -> DOMNode:
+        app = self.app
+        if action.target == "app":
+            return app
+        main = app.screen_stack[0]
+        if action.target == "main":
+            return main
+        selector = {"list": "#article-list", "detail": "#article-detail", "search": "#query-bar"}
+        return main.query_one(selector[action.target])
 
     async def _run(self, action: Action) -> None:
-        if action.target == "list":
-            from reader.tui.article_list import ArticleList
-
-            await self.app.query_one(ArticleList).run_action(action.action)
-        else:
-            await self.app.run_action(action.action)
+        await self._target(action).run_action(action.action)
 
     async def discover(self) -> Hits:
         for name, action in self._commands():

@@ -27,14 +27,6 @@ def help_table() -> Table:
             table.add_row(Text(row_group, style="bold underline"), "")
             group = row_group
         table.add_row(Text(keys), Text(text))
-    table.add_row("", "")
-    table.add_row(Text("Search", style="bold underline"), "")
-    for keys, text in (
-        ("Enter", "keep the query, back to the list"),
-        ("Esc", "clear the query"),
-        ("Ctrl+S", "save the query under a name"),
-    ):
-        table.add_row(Text(keys), Text(text))
     return table
 
 

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.browser import format_status
+from reader.link_status import format_status
 from reader.model import Article, LinkResult, LinkStatus
 from reader.tui.formatting import sanitize
 

@@ -1,4 +1,5 @@
-"""Headless output formats: JSON objects, CSV rows and a terminal-width table of articles.
+"""What the commands print: JSON objects, CSV rows, a terminal-width table of articles, the
+problems of a collection, link-check results (text or JSON) and the progress bar.
 
 Text is data here too: file names are escaped (`reader.text.escape_path`), table and CSV cells
 sanitised, JSON written by `reader.text.dump_json`. CSV cells from articles that start with `=`,
@@ -11,20 +12,34 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
-from reader.model import UNTOUCHED, Article, Problem, TriageState, iso_utc
+from reader.link_status import format_status
+from reader.model import (
+    UNTOUCHED,
+    Article,
+    Collection,
+    LinkKind,
+    LinkResult,
+    LinkStatus,
+    Problem,
+    TriageState,
+    iso_utc,
+)
 from reader.text import escape_path, sanitize
 
 __all__ = [
     "CSV_FIELDS",
+    "CheckProgress",
     "article_json",
     "articles_csv",
     "articles_table",
+    "check_json",
     "csv_cell",
-    "iso_utc",
+    "format_check_text",
+    "format_problems_text",
     "problem_json",
 ]
 
@@ -188,3 +203,105 @@ def articles_table(
             cells.append(_fit(sanitize(article.provider.name), provider_width))
         lines.append(" ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def format_problems_text(collection: Collection) -> str:
+    """Problems grouped by file, for a person to read."""
+    by_file: dict[str, list[Any]] = {}
+    for problem in collection.problems:
+        by_file.setdefault(problem.path, []).append(problem)
+    lines: list[str] = []
+    for path, problems in by_file.items():
+        lines.append(escape_path(path))
+        for problem in problems:
+            where = f"line {problem.line}" if problem.line else "file"
+            lines.append(f"  {where}: {problem.severity}: {sanitize(problem.message)}")
+    errors = len(collection.errors)
+    warnings = len(collection.problems) - errors
+    files = len(by_file)
+    if collection.problems:
+        lines.append("")
+        lines.append(
+            f"{len(collection.articles)} article(s) loaded; {errors} error(s) and "
+            f"{warnings} warning(s) in {files} file(s)"
+        )
+    else:
+        lines.append(f"{len(collection.articles)} article(s) loaded; no problems")
+    return "\n".join(lines) + "\n"
+
+
+def check_json(
+    links: Sequence[tuple[Article, LinkKind, str]], results: Mapping[str, LinkResult]
+) -> list[dict[str, Any]]:
+    """`reader check --format json`: a result per (article, URL), with the article's id."""
+    payload = []
+    for article, kind, url in links:
+        row = {"id": article.id, **results[url].to_json()}
+        row["kind"] = kind.value
+        payload.append(row)
+    return payload
+
+
+def format_check_text(
+    links: Sequence[tuple[Article, LinkKind, str]], results: Mapping[str, LinkResult]
+) -> str:
+    """Broken links grouped by article, then a summary line."""
+    lines: list[str] = []
+    current: str | None = None
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    for article, kind, url in links:
+        result = results[url]
+        if url not in seen:
+            seen.add(url)
+            counts[result.status.value] = counts.get(result.status.value, 0) + 1
+        if result.status is LinkStatus.ALIVE:
+            continue
+        if current != article.id:
+            current = article.id
+            lines.append(f"{sanitize(article.title)}  [{article.id}]")
+        detail = f" ({sanitize(result.error)})" if result.error else ""
+        lines.append(f"  {kind.label:<8} {format_status(result)}  {sanitize(url)}{detail}")
+    total = len(seen)
+    alive = counts.get("alive", 0)
+    parts = [
+        f"{counts[s]} {s}" for s in ("broken", "timeout", "unreachable", "invalid") if s in counts
+    ]
+    if lines:
+        lines.append("")
+    articles_with_links = len({a.id for a, _, _ in links})
+    summary = f"{total} link(s) in {articles_with_links} article(s): {alive} alive"
+    if parts:
+        summary += ", " + ", ".join(parts)
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+class CheckProgress:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.done = 0
+        self.broken = 0
+        self.stream = stream
+        self.enabled = stream.isatty() and total > 0
+
+    def step(self, result: LinkResult) -> None:
+        self.done += 1
+        if result.status is not LinkStatus.ALIVE:
+            self.broken += 1
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / self.total)
+        bar = "█" * filled + "·" * (width - filled)
+        self.stream.write(
+            f"\rchecking {bar} {self.done}/{self.total} links, {self.broken} not alive"
+        )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -23,7 +23,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -31,16 +31,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.link_status import ARTICLE_GLYPHS
 from reader.model import Article, TriageState
+from reader.sorting import is_descending
+from reader.tui.actions import bindings_for
 from reader.tui.formatting import fit_cells, relative_time, sanitize, truncate_cells
 
-__all__ = ["SORT_KEYS", "ArticleList", "Column", "layout_columns"]
-
-SORT_KEYS: tuple[str, ...] = ("date", "quality", "heat", "title", "provider")
-"""The sort keys the header can request, in the order `s` cycles through them."""
-
-DESCENDING_BY_DEFAULT = frozenset({"date", "quality", "heat"})
-"""Keys whose natural order is largest first (newest, best, hottest): ▼ unless reversed."""
+__all__ = ["ArticleList", "Column", "layout_columns"]
 
 MIN_TITLE_WIDTH = 24
 _DROP_ORDER = ("topic", "heat", "provider", "quality", "date")
@@ -104,17 +101,7 @@ class ArticleList(ScrollView, can_focus=True):
     `set_articles` gives the whole collection; `set_order` the visible rows as indexes into it.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.cursor_down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.cursor_up"),
-        Binding("g,home", "cursor_first", "First", show=False, id="list.cursor_first"),
-        Binding("G,end", "cursor_last", "Last", show=False, id="list.cursor_last"),
-        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="list.page_down"),
-        Binding("pageup", "cursor_page_up", "Page up", show=False, id="list.page_up"),
-        Binding("ctrl+d", "cursor_half_page_down", "Half page down", show=False),
-        Binding("ctrl+u", "cursor_half_page_up", "Half page up", show=False),
-        Binding("enter", "select_cursor", "Open", show=False, id="list.select"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("list")
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "article-list--header",
@@ -444,7 +431,7 @@ class ArticleList(ScrollView, can_focus=True):
     ) -> bool:
         # Textual's ScrollView compares the compositor's idea of our virtual size (our region)
         # with ours (every row), which always differ for a line-API list: every layout anywhere
-        # on the screen (each detail-pane update) then repainted this scrollbar, ~4 ms a time.
+        # on the screen (each detail-pane update) then repainted this scrollbar.
         # Only our size, our rows or our container matter.
         key = (size, self.virtual_size, container_size)
         if key == self._layout_key:
@@ -514,8 +501,7 @@ class ArticleList(ScrollView, can_focus=True):
         for column in self._columns():
             label = column.label
             if column.sort_key is not None and column.sort_key == self.sort_key:
-                descending = (column.sort_key in DESCENDING_BY_DEFAULT) != self.sort_reverse
-                arrow = "▼" if descending else "▲"
+                arrow = "▼" if is_descending(column.sort_key, self.sort_reverse) else "▲"
                 if cell_len(label) + 2 <= column.width:
                     label = f"{label} {arrow}"
                 else:
@@ -592,12 +578,13 @@ class ArticleList(ScrollView, can_focus=True):
             segments.append(Segment(" ", styled(base)))
         else:
             status = self.link_lookup(article.id)
+            glyph = ARTICLE_GLYPHS.get(status, ARTICLE_GLYPHS["broken"])
             if status is None:
-                glyph, component = "·", "article-list--dim"
+                component = "article-list--dim"
             elif status == "alive":
-                glyph, component = "✓", "article-list--link-alive"
+                component = "article-list--link-alive"
             else:
-                glyph, component = "✗", "article-list--link-broken"
+                component = "article-list--link-broken"
             segments.append(Segment(glyph, styled(get(component), keep_colour=True)))
         return segments
 

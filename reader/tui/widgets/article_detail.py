@@ -16,14 +16,15 @@ from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.browser import format_status
+from reader.link_status import format_status
 from reader.model import UNTOUCHED, Article, LinkResult, RelatedArticle, TriageState
+from reader.tui.actions import bindings_for
 from reader.tui.formatting import relative_phrase, sanitize
 
 RelatedLookup = Callable[[RelatedArticle], str | None]
@@ -50,13 +51,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False),
-        Binding("k,up", "scroll_up", "Scroll up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
-        Binding("space", "page_down", "Page down", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("detail")
 
     @dataclass
     class RelatedSelected(Message):

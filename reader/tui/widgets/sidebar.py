@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from reader.model import UNTOUCHED, Article, TriageState
 from reader.query import quote_value
 from reader.tui.formatting import sanitize
+from reader.views import VIEW_LABELS, VIEWS, in_view
 
 
 class Sidebar(Vertical):
@@ -45,9 +46,10 @@ class Sidebar(Vertical):
         articles: Sequence[Article],
         states: Mapping[str, TriageState],
         saved: Sequence[tuple[str, str, int]],
+        views: Mapping[str, int],
     ) -> None:
-        """Rebuild the entries; `saved`: (name, query, unread count) of each saved search,
-        counted by the app (with its search index, link results and clock)."""
+        """Rebuild the entries; `saved`: (name, query, unread count) of each saved search, and
+        `views`: unread articles per view, both counted by the session."""
         if not self.display:
             return
 
@@ -55,16 +57,9 @@ class Sidebar(Vertical):
         all_topics: Counter[str] = Counter()
         unread_providers: Counter[str] = Counter()
         all_providers: Counter[str] = Counter()
-        views: Counter[str] = Counter()  # unread articles in each view
         for article in articles:
             state = states.get(article.id, UNTOUCHED)
-            unread = not state.read and not state.archived
-            if not state.read:
-                views["all"] += 1
-                views["starred"] += state.starred
-                views["archived"] += state.archived
-            views["inbox"] += unread
-            views["unread"] += unread
+            unread = in_view("unread", state)
             for topic in article.topics:
                 all_topics[topic] += 1
                 unread_topics[topic] += unread
@@ -92,8 +87,8 @@ class Sidebar(Vertical):
             for name, text, count in saved:
                 entry(name, count, (None, text))
         heading("Views")
-        for view in ("inbox", "unread", "starred", "archived", "all"):
-            entry(view.capitalize(), views[view], (view, None))
+        for view in VIEWS:
+            entry(VIEW_LABELS[view], views.get(view, 0), (view, None))
         heading("Topics")
         for topic, _ in sorted(all_topics.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
             entry(topic, unread_topics[topic], (None, f"topic:{quote_value(topic)}"))

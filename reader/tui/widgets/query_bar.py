@@ -8,19 +8,18 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
+
+from reader.tui.actions import bindings_for
 
 
 class QueryBar(Vertical):
     """An input above the list. Hidden until `/`; stays visible while a query is active."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear", "Clear search", show=True),
-        Binding("ctrl+s", "save", "Save search", show=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("search")
 
     @dataclass
     class Changed(Message):

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from reader.tui.formatting import sanitize
+from reader.views import VIEW_LABELS, VIEWS
 
 
 class AppHeader(Static):
@@ -14,7 +15,7 @@ class AppHeader(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.collection = ""
-        self.view = "Inbox"
+        self.view = "inbox"
         self.counts: dict[str, int] = {}
         self.shown = 0
         self.total = 0
@@ -39,16 +40,10 @@ class AppHeader(Static):
         text.append("  ")
         text.append(f"{self.shown} of {self.total}", style="bold")
         text.append("  ")
-        views = (
-            ("inbox", "Inbox"),
-            ("unread", "Unread"),
-            ("starred", "Starred"),
-            ("archived", "Archived"),
-            ("all", "All"),
-        )
-        for number, (key, label) in enumerate(views, start=1):
+        for number, key in enumerate(VIEWS, start=1):
+            label = VIEW_LABELS[key]
             count = self.counts.get(key, 0)
-            if label == self.view:
+            if key == self.view:
                 text.append(f" {number} {label} {count} ", style="bold reverse")
             elif wide:
                 text.append(f" {number} {label} {count} ", style="dim")

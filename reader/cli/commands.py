@@ -1,0 +1,373 @@
+"""One function per command. Each loads the collection, opens the state file, drives a
+`Session` and prints through :mod:`reader.cli.output`; problems outside the command line are a
+`Failure` (one line, exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reader.cli.parser import UsageError
+from reader.collection import PathError, open_collection, resolve_paths
+from reader.model import Collection
+from reader.settings import Settings
+from reader.text import dump_json, escape_path, preview, sanitize
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Failure",
+    "cmd_app",
+    "cmd_check",
+    "cmd_list",
+    "cmd_mark",
+    "cmd_state",
+    "cmd_validate",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class Failure(Exception):
+    """A problem outside the command line (state file, network, a path that is a FIFO): one
+    line, exit 1."""
+
+
+def current_settings() -> Settings:
+    """The settings in force (the defaults until a config file exists)."""
+    from reader import settings
+
+    return settings.DEFAULTS
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared steps
+
+
+def load(paths: Sequence[str] | None, *, use_cache: bool = True) -> Collection:
+    """The collection at `paths` (default: the sample), with path problems worded for a shell."""
+    try:
+        return open_collection(paths, use_cache=use_cache, settings=current_settings())
+    except PathError as exc:
+        if exc.usage:
+            raise UsageError(f"reader: {exc}") from None
+        raise Failure(f"reader: {exc}") from None
+
+
+def open_store(state: str | None) -> Any:
+    from reader.paths import default_state_path
+    from reader.store import Store, StoreError
+
+    settings = current_settings()
+    path = Path(state).expanduser() if state else default_state_path()
+    try:
+        store = Store.open(
+            path,
+            busy_timeout_ms=settings.state_busy_timeout_ms,
+            retry_seconds=settings.state_retry_seconds,
+        )
+    except StoreError as exc:
+        raise Failure(str(exc)) from None
+    if store.notice:
+        print(sanitize(f"reader: {store.notice}"), file=sys.stderr)
+    return store
+
+
+def parse_query_or_exit(text: str | None) -> Any:
+    if not text:
+        return None
+    from reader.query import QueryError, parse_query
+
+    try:
+        return parse_query(text)
+    except QueryError as exc:
+        raise UsageError(f"reader: invalid query: {exc}") from None
+
+
+def asks_for_archived(query: Any) -> bool:
+    """Whether the query names `is:archived` (then archived articles are not hidden)."""
+    from reader.query import Flag
+
+    return query is not None and any(
+        isinstance(node, Flag) and node.field == "is" and node.value == "archived"
+        for node in query.nodes()
+    )
+
+
+def session_for(
+    collection: Collection,
+    store: Any,
+    query: Any,
+    *,
+    view: str = "all",
+    sort: str | None = None,
+    reverse: bool = False,
+) -> Any:
+    """A session on `collection` showing the rows `query` selects in `view`, sorted."""
+    from reader.query import uses_links
+    from reader.session import Session
+
+    session = Session(store, settings=current_settings())
+    session.load_state(links=query is not None and uses_links(query))
+    session.view = view
+    session.sort_key = sort or session.sort_key
+    session.sort_reverse = reverse
+    session.query = query
+    session.set_collection(collection, mark_seen=False)
+    return session
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from reader.cli.output import article_json, articles_csv, articles_table
+
+    query = parse_query_or_exit(args.query)
+    collection = load(args.paths, use_cache=not args.no_cache)
+    store = open_store(args.state)
+    try:
+        view = "all" if args.all or asks_for_archived(query) else "inbox"
+        session = session_for(
+            collection, store, query, view=view, sort=args.sort, reverse=args.reverse
+        )
+    finally:
+        store.close()
+    rows = session.rows if args.limit is None else session.rows[: args.limit]
+    articles = [collection.articles[i] for i in rows]
+    states = session.states
+    out = sys.stdout
+    if args.output == "json":
+        payload = [article_json(a, states.get(a.id)) for a in articles]
+        out.write(dump_json(payload) + "\n")
+    elif args.output == "csv":
+        out.write(articles_csv(articles, states))
+    elif args.output == "ids":
+        out.write("".join(f"{a.id}\n" for a in articles))
+    else:
+        width = shutil.get_terminal_size((100, 24)).columns
+        out.write(articles_table(articles, width=width, states=states))
+    errors = collection.errors
+    if errors and args.output == "table":
+        print(
+            f"reader: {len(errors)} file(s) could not be read; see 'reader validate'",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from reader.cli.output import format_problems_text, problem_json
+
+    collection = load(args.paths, use_cache=False)  # every file parsed (over the pool if many)
+    problems = collection.problems
+    if args.output == "json":
+        payload = {
+            "articles": len(collection.articles),
+            "problems": [problem_json(p) for p in problems],
+        }
+        sys.stdout.write(dump_json(payload) + "\n")
+    else:
+        sys.stdout.write(format_problems_text(collection))
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+    from datetime import timedelta
+
+    from reader.check import article_links, check_articles
+    from reader.cli.output import CheckProgress, check_json, format_check_text
+    from reader.model import LinkStatus
+
+    query = parse_query_or_exit(args.query)
+    collection = load(args.paths, use_cache=not args.no_cache)
+    store = open_store(args.state)
+    try:
+        session = session_for(collection, store, query)
+        articles = [collection.articles[i] for i in session.rows]
+        links = article_links(articles)
+        progress = CheckProgress(len({url for _, _, url in links}), sys.stderr)
+        results = asyncio.run(
+            check_articles(
+                articles,
+                store,
+                concurrency=args.concurrency,
+                per_host=args.per_host,
+                timeout=args.timeout,
+                recheck=args.recheck,
+                max_age=timedelta(hours=args.max_age),
+                on_result=progress.step,
+            )
+        )
+        progress.finish()
+    finally:
+        store.close()
+    if args.output == "json":
+        sys.stdout.write(dump_json(check_json(links, results)) + "\n")
+    else:
+        sys.stdout.write(format_check_text(links, results))
+    all_alive = all(results[url].status is LinkStatus.ALIVE for _, _, url in links)
+    return EXIT_OK if all_alive else EXIT_FAILED
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    wanted = [
+        flag
+        for flag in ("read", "unread", "star", "unstar", "archive", "unarchive")
+        if getattr(args, flag)
+    ]
+    if not wanted and not args.tag and not args.untag:
+        raise UsageError("reader mark: say what to do (--read, --star, --archive, --tag T, ...)")
+    for first, second in (("read", "unread"), ("star", "unstar"), ("archive", "unarchive")):
+        if first in wanted and second in wanted:
+            raise UsageError(f"reader mark: --{first} and --{second} contradict each other")
+    if not args.ids and not args.query:
+        raise UsageError("reader mark: give article ids or --query")
+    query = parse_query_or_exit(args.query)
+    collection = load(args.collection, use_cache=not args.no_cache)
+    known = {article.id for article in collection.articles}
+    unknown = [i for i in args.ids if i not in known]
+    store = open_store(args.state)
+    try:
+        session = session_for(collection, store, query)
+        ids = [i for i in args.ids if i in known]
+        if query is not None:
+            ids += [collection.articles[i].id for i in session.rows]
+        ids = list(dict.fromkeys(ids))
+        if ids:
+            _mark(session, ids, wanted, args.tag, args.untag)
+    finally:
+        store.close()
+    print(f"marked {len(ids)} article(s)", file=sys.stderr)
+    for article_id in unknown:
+        print(f"reader mark: unknown article id: {preview(article_id)}", file=sys.stderr)
+    return EXIT_FAILED if unknown else EXIT_OK
+
+
+def _mark(
+    session: Any, ids: list[str], wanted: list[str], tags: list[str], untags: list[str]
+) -> None:
+    """Apply each change (one committed step each); a change that cannot be saved is one line
+    naming it and what was saved before it."""
+    from reader.store import StoreError
+
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    for flag, field in (("read", "read"), ("star", "starred"), ("archive", "archived")):
+        for value, word in ((True, flag), (False, "un" + flag)):
+            if word in wanted:
+                steps.append((word, lambda f=field, v=value: session.triage(ids, **{f: v})))
+    steps += [(f"tag {t}", lambda t=t: session.add_tag(ids, t)) for t in tags]
+    steps += [(f"untag {t}", lambda t=t: session.remove_tag(ids, t)) for t in untags]
+    done: list[str] = []
+    for label, step in steps:
+        try:
+            step()
+        except StoreError as exc:
+            saved = f" (saved: {', '.join(done)})" if done else ""
+            raise Failure(
+                f"reader mark: {exc.reason}; not saved: {label} for {len(ids)} article(s){saved}"
+            ) from None
+        done.append(label)
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    if args.state_command is None:
+        raise UsageError("reader state: say 'export [FILE]' or 'import FILE'")
+    if args.state_command == "import":
+        data = _read_import(args.file)
+    store = open_store(args.state)
+    try:
+        if args.state_command == "export":
+            text = dump_json(store.export_state()) + "\n"
+            if args.file:
+                try:
+                    Path(args.file).write_text(text, encoding="utf-8")
+                except OSError as exc:
+                    raise Failure(
+                        f"reader state export: cannot write {escape_path(args.file)}: "
+                        f"{exc.strerror or exc}"
+                    ) from None
+            else:
+                sys.stdout.write(text)
+            return EXIT_OK
+        from reader.store import StoreError
+
+        try:
+            count = store.import_state(data)
+        except StoreError as exc:
+            raise Failure(f"reader state import: {exc}") from None
+        print(f"imported state for {count} article(s)", file=sys.stderr)
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _read_import(file: str) -> Any:
+    """The JSON of an export file; any problem is one short line (never the file's content)."""
+    from reader.loader import UnreadableFile, read_regular_file
+
+    where = escape_path(file)
+    if not os.path.lexists(file):
+        raise UsageError(f"reader state import: no such file: {where}")
+    try:
+        data, _info = read_regular_file(file, limit=1 << 30)
+    except UnreadableFile as exc:
+        raise Failure(f"reader state import: {where}: {exc}") from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Failure(f"reader state import: cannot read {where}: not UTF-8 text") from None
+    except RecursionError:
+        raise Failure(f"reader state import: cannot read {where}: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and integers of more than 4,300 digits
+        message = str(exc).split(";")[0]
+        raise Failure(
+            f"reader state import: cannot read {where}: not valid JSON ({_short(message)})"
+        ) from None
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = sanitize(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    try:
+        roots = resolve_paths(args.paths)
+    except PathError as exc:
+        if exc.usage:
+            raise UsageError(f"reader: {exc}") from None
+        raise Failure(f"reader: {exc}") from None
+    from reader.tui.app import ReaderApp
+
+    app = ReaderApp(
+        roots,
+        state_path=args.state,
+        sort_key=args.sort,
+        reverse=args.reverse,
+        use_cache=not args.no_cache,
+        settings=current_settings(),
+    )
+    app.run()
+    return app.return_code or 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": cmd_list,
+    "validate": cmd_validate,
+    "check": cmd_check,
+    "mark": cmd_mark,
+    "state": cmd_state,
+}

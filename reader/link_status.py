@@ -1,0 +1,81 @@
+"""How link-check results read: one URL's status, and one article's.
+
+The one source for the status glyphs: the detail pane, the link chooser, the list's link column
+and `reader check`'s text all take them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from reader.model import Article, LinkResult, LinkStatus
+from reader.text import sanitize
+
+__all__ = [
+    "ARTICLE_GLYPHS",
+    "STATUS_SYMBOLS",
+    "ArticleLinkStatus",
+    "format_status",
+    "summarize",
+]
+
+STATUS_SYMBOLS: dict[LinkStatus | None, str] = {
+    LinkStatus.ALIVE: "✓",
+    LinkStatus.BROKEN: "✗",
+    LinkStatus.TIMEOUT: "⏱",
+    LinkStatus.UNREACHABLE: "⚠",
+    LinkStatus.INVALID: "⊘",
+    None: "…",
+}
+_REDIRECTED = "↪"
+
+ArticleLinkStatus = str
+"""`alive` (every checked URL alive), `broken` (some checked URL is not), or absent: unchecked."""
+
+ARTICLE_GLYPHS: dict[ArticleLinkStatus | None, str] = {"alive": "✓", "broken": "✗", None: "·"}
+"""The list's link column, by the article's status."""
+
+
+def summarize(
+    articles: Iterable[Article], results: Mapping[str, LinkResult]
+) -> dict[str, ArticleLinkStatus]:
+    """article id -> "alive" | "broken" for articles with at least one checked URL."""
+    summary: dict[str, str] = {}
+    for article in articles:
+        statuses = [results[url].status for _, url in article.urls.items() if url in results]
+        if not statuses:
+            continue
+        alive = all(status is LinkStatus.ALIVE for status in statuses)
+        summary[article.id] = "alive" if alive else "broken"
+    return summary
+
+
+def format_status(result: LinkResult | None) -> str:
+    """A short status for display: `✓ 200`, `↪ 301 → final URL`, `✗ 404`, `⏱ timeout`, ...
+
+    After redirects the code shown is the first redirect's (permanent or not), as link checkers
+    show it; the final page's is what made the link alive. What came from the server (the final
+    URL, a reason phrase) is sanitised: it is data, never terminal control.
+    """
+    return sanitize(_status_text(result))
+
+
+def _status_text(result: LinkResult | None) -> str:
+    if result is None:
+        return f"{STATUS_SYMBOLS[None]} unchecked"
+    status = result.status
+    symbol = STATUS_SYMBOLS[status]
+    if status is LinkStatus.ALIVE:
+        code = result.code if result.code is not None else ""
+        if result.redirects and result.final_url and result.final_url != result.url:
+            first = result.redirect_code if result.redirect_code is not None else code
+            return f"{_REDIRECTED} {first} → {result.final_url}"
+        return f"{symbol} {code}".rstrip()
+    if status is LinkStatus.BROKEN:
+        if result.code is not None and result.code >= 400:
+            return f"{symbol} {result.code}"
+        detail = result.error or "broken"
+        return (
+            f"{symbol} {result.code} {detail}" if result.code is not None else f"{symbol} {detail}"
+        )
+    return f"{symbol} {status.value}"

@@ -1,0 +1,59 @@
+"""Every tunable default in one typed object.
+
+The CLI, the app, the link checker and the loader read their limits and timings from a
+`Settings`; nothing else holds a default of its own. `DEFAULTS` is what reader does out of the
+box; a config file (issue 15) will produce another `Settings` with some fields changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+__all__ = ["DEFAULTS", "Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Link checks
+    link_max_age_hours: float = 24.0
+    """Cached link results younger than this are reused (`reader check --max-age`)."""
+    link_concurrency: int = 32
+    link_per_host: int = 4
+    link_timeout: float = 10.0
+    """Seconds for one request, connect to last header."""
+    max_redirects: int = 10
+    retry_after_cap: float = 30.0
+    """The longest `Retry-After` that is waited out before retrying."""
+
+    # Loading and searching
+    pool_threshold: int = 4000
+    """From this many files to parse on, a cold load uses a pool of processes."""
+    background_search: int = 10_000
+    """From this many articles on, the app searches in a thread."""
+
+    # The state file
+    state_busy_timeout_ms: int = 5000
+    """How long a command waits for a state file that another process holds..."""
+    state_retry_seconds: float = 10.0
+    """...then how long it asks again, with backoff, before it gives up with one line."""
+    app_busy_timeout_ms: int = 250
+    """How long one write on the app's thread waits for the state file; after that it is
+    retried in the background for `save_retry_seconds`, the screen showing what is saved."""
+    save_retry_seconds: float = 10.0
+    poll_seconds: float = 2.0
+    """How often the app looks for changes another process made to the state file."""
+
+    # The app
+    detail_settle_seconds: float = 0.08
+    """Without cursor movement for this long, the detail pane catches up with a held key."""
+    auto_check_delay: float = 0.4
+    """The cursor rests this long on an article before its stale links are checked."""
+    default_sort: str = "date"
+
+    @property
+    def link_max_age(self) -> timedelta:
+        return timedelta(hours=self.link_max_age_hours)
+
+
+DEFAULTS = Settings()

@@ -1,0 +1,546 @@
+"""The main screen: the list pane beside the detail pane, the search bar, the sidebar.
+
+It renders the session (:class:`reader.session.Session`) and sends it the user's intents: the
+panes post messages up, this screen turns them into session calls, then pushes what changed
+back down into the panes. Links are checked, opened and copied through `LinkWork`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, ProgressBar
+from textual.worker import get_current_worker
+
+from reader.collection import collection_name
+from reader.model import Article, Collection
+from reader.query import Query, QueryError, parse_query
+from reader.session import Session
+from reader.sorting import is_descending
+from reader.tui.actions import bindings_for
+from reader.tui.widgets.article_detail import ArticleDetail
+from reader.tui.widgets.article_list import ArticleList
+from reader.tui.widgets.header import AppHeader
+from reader.tui.widgets.query_bar import QueryBar
+from reader.tui.widgets.sidebar import Sidebar
+from reader.tui.workers import BrowserDone, LinkCheckEnded, LinksChecked, LinkWork
+from reader.views import VIEW_LABELS, VIEWS, in_view
+
+__all__ = ["MainScreen"]
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#article-list"  # keys typed while loading act on the list, never on search
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("main")
+
+    def __init__(
+        self,
+        session: Session,
+        roots: Sequence[str],
+        *,
+        links: Callable[[MainScreen], LinkWork],
+        auto_check_links: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.roots = list(roots)
+        self.links = links(self)
+        self.auto_check_links = auto_check_links
+        self.query_error: str | None = None
+        self._detail_timer: Timer | None = None
+        self._auto_check_timer: Timer | None = None
+        self._pending_detail: str | None = None
+        self._pending_query: Query | None = None
+        session.on_states_changed = self.states_changed
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="app-header")
+        yield QueryBar(id="query-bar")
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="list-pane"):
+                yield ArticleList(id="article-list")
+            yield ArticleDetail(id="article-detail")
+        yield ProgressBar(id="check-progress", show_eta=False)
+        yield Footer()
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one("#article-list", ArticleList)
+
+    @property
+    def detail(self) -> ArticleDetail:
+        return self.query_one("#article-detail", ArticleDetail)
+
+    @property
+    def header(self) -> AppHeader:
+        return self.query_one("#app-header", AppHeader)
+
+    @property
+    def query_bar(self) -> QueryBar:
+        return self.query_one(QueryBar)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
+
+    def on_mount(self) -> None:
+        session = self.session
+        article_list = self.article_list
+        article_list.state_lookup = session.state
+        article_list.link_lookup = session.link_summary.get
+        article_list.sort_key = session.sort_key
+        article_list.sort_reverse = session.sort_reverse
+        article_list.empty_message = "Loading the collection…"
+        article_list.now = lambda: session.clock().astimezone()
+        self.detail.now = session.clock
+        self.query_one("#check-progress").display = False
+        self._update_header()
+
+    # ------------------------------------------------------------------ from the app
+
+    def show_collection(self, collection: Collection) -> None:
+        """A (re)loaded collection: the rows, keeping the cursor's article where it can."""
+        session = self.session
+        first = not session.loaded
+        article_list = self.article_list
+        keep = article_list.cursor_id if not first else None
+        keep_row = article_list.cursor_row
+        previous_errors = len(session.collection.errors) if not first else 0
+        session.set_collection(collection)
+        article_list.link_lookup = session.link_summary.get
+        article_list.set_articles(session.articles)
+        self._show_rows()
+        if keep and not article_list.move_cursor_to_id(keep):
+            article_list.cursor_row = min(keep_row, max(0, article_list.row_count - 1))
+        self._show_detail(article_list.cursor_id)
+        bar = self.query_bar
+        if not (bar.display and bar.has_focus_within):
+            article_list.focus()
+        self._refresh_sidebar()
+        if collection.errors and len(collection.errors) != previous_errors:
+            self.notify(
+                f"{len(collection.errors)} file(s) could not be read: press ! to see them",
+                severity="warning",
+                timeout=6,
+            )
+
+    def states_changed(self, ids: Sequence[str]) -> None:
+        """Triage state changed (here or in another process): repaint what shows it."""
+        if not ids:  # another process: the view may hold other rows now
+            self._show_rows()
+        self.article_list.refresh_rows()
+        current = self.article_list.cursor_id
+        if current is not None and (not ids or current in ids):
+            self.detail.update_state(self.session.state(current))
+        self._update_header()
+        self._refresh_sidebar()
+
+    # ------------------------------------------------------------------ the view
+
+    def _show_rows(self, *, keep_cursor: bool = True) -> None:
+        session = self.session
+        if not session.loaded:
+            return
+        if session.query is not None:
+            self.article_list.empty_message = "No article matches this search (Esc clears it)."
+        else:
+            self.article_list.empty_message = f"No articles in {VIEW_LABELS[session.view]}."
+        self.article_list.set_order(session.rows, keep_cursor=keep_cursor)
+        self._update_header()
+
+    def _update_header(self) -> None:
+        session = self.session
+        header = self.header
+        header.collection = collection_name(self.roots)
+        header.view = session.view
+        header.counts = session.counts() if session.loaded else {}
+        header.shown = len(session.rows)
+        header.total = len(session.articles)
+        header.problems = len(session.collection.errors)
+        header.query = session.query_text
+        arrow = "▼" if is_descending(session.sort_key, session.sort_reverse) else "▲"
+        header.sort = f"{session.sort_key} {arrow}"
+        header.loading = not session.loaded
+        header.refresh_text()
+
+    def _sorted(self) -> None:
+        self.article_list.sort_key = self.session.sort_key
+        self.article_list.sort_reverse = self.session.sort_reverse
+        self._show_rows()
+
+    def _refresh_sidebar(self) -> None:
+        """New counts in the sidebar, when it shows (counting costs a query per saved search)."""
+        sidebar = self.sidebar
+        if sidebar.display:
+            session = self.session
+            sidebar.update_facets(
+                session.articles,
+                session.states,
+                session.saved_search_counts(),
+                session.unread_counts(),
+            )
+
+    # ------------------------------------------------------------------ detail follows cursor
+
+    @on(ArticleList.Highlighted)
+    def _highlighted(self, event: ArticleList.Highlighted) -> None:
+        # Leading and trailing edge: a single key shows the article at once; while a key is
+        # held (auto-repeat), only the list moves and the detail catches up when it stops.
+        # A detail-pane change (layout and repaint) costs several times a list key.
+        self._pending_detail = event.article_id
+        if self._detail_timer is None:
+            # After the list's repaint: the cursor shows at once, the detail a frame later.
+            self.call_after_refresh(self._show_detail, event.article_id)
+            self._detail_timer = self.set_timer(
+                self.session.settings.detail_settle_seconds, self._detail_settled
+            )
+        else:
+            self._detail_timer.reset()
+
+    def _detail_settled(self) -> None:
+        self._detail_timer = None
+        shown = self.detail.article
+        if (shown.id if shown else None) != self._pending_detail:
+            self._show_detail(self._pending_detail)
+
+    def _show_detail(self, article_id: str | None) -> None:
+        session = self.session
+        article = session.full_article(session.article(article_id))
+        self.detail.show(
+            article,
+            state=session.state(article_id),
+            links=session.link_results,
+            related_lookup=session.related_target,
+        )
+        if self._auto_check_timer is not None:
+            self._auto_check_timer.stop()
+            self._auto_check_timer = None
+        if article is not None and self.auto_check_links and session.stale_links(article):
+            # Only once the cursor rests: holding `j` must not start a check per article.
+            self._auto_check_timer = self.set_timer(
+                session.settings.auto_check_delay,
+                lambda: self.links.check([article], recheck=False, progress=False),
+            )
+
+    @on(ArticleList.Selected)
+    def _selected(self, event: ArticleList.Selected) -> None:
+        self.action_open_detail()
+
+    @on(ArticleList.SortRequested)
+    def _sort_requested(self, event: ArticleList.SortRequested) -> None:
+        self.session.sort_by(event.key)
+        self._sorted()
+
+    @on(ArticleDetail.RelatedSelected)
+    def _jump_to_related(self, event: ArticleDetail.RelatedSelected) -> None:
+        article_list = self.article_list
+        if not article_list.move_cursor_to_id(event.article_id):
+            # Not in the current view or search: widen to everything, then jump.
+            self.query_bar.clear_query()
+            self.query_error = None
+            self.session.query = None
+            self.session.set_view("all")
+            self._show_rows()
+            article_list.move_cursor_to_id(event.article_id)
+        article_list.focus()
+
+    @on(ArticleDetail.LinkRequested)
+    def _body_link(self, event: ArticleDetail.LinkRequested) -> None:
+        self.links.open_url(event.url)
+
+    # ------------------------------------------------------------------ moving
+
+    def action_open_detail(self) -> None:
+        article_id = self.article_list.cursor_id
+        if article_id is None:
+            return
+        self.session.triage([article_id], read=True)
+        self.detail.focus()
+
+    def action_focus_list(self) -> None:
+        self.article_list.focus()
+
+    def action_switch_pane(self) -> None:
+        """The next pane in the focus chain: list, detail, related articles, and round."""
+        self.focus_next()
+
+    def action_next_unread(self) -> None:
+        self._move_to_unread(step=1)
+
+    def action_previous_unread(self) -> None:
+        self._move_to_unread(step=-1)
+
+    def _move_to_unread(self, *, step: int) -> None:
+        article_list = self.article_list
+        row = self.session.next_unread(article_list.order, article_list.cursor_row, step)
+        if row is None:
+            self.notify("No more unread articles in this direction.", timeout=2)
+        else:
+            article_list.cursor_row = row
+
+    # ------------------------------------------------------------------ sort and views
+
+    def action_cycle_sort(self) -> None:
+        self.session.cycle_sort()
+        self._sorted()
+
+    def action_reverse_sort(self) -> None:
+        self.session.reverse_sort()
+        self._sorted()
+
+    def action_set_view(self, view: str) -> None:
+        if view in VIEWS:
+            self.session.set_view(view)
+            self._show_rows()
+
+    # ------------------------------------------------------------------ triage
+
+    def action_toggle_read(self) -> None:
+        article_id = self.article_list.cursor_id
+        if article_id:
+            self.session.toggle(article_id, "read")
+
+    def action_toggle_star(self) -> None:
+        article_id = self.article_list.cursor_id
+        if article_id:
+            self.session.toggle(article_id, "starred")
+
+    def action_toggle_archive(self) -> None:
+        session = self.session
+        article_list = self.article_list
+        article_id = article_list.cursor_id
+        if not article_id:
+            return
+        archived = not session.state(article_id).archived
+        row = article_list.cursor_row
+        order = list(article_list.order)
+
+        def moved() -> None:
+            if in_view(session.view, session.state(article_id)):
+                return
+            # The row leaves the view: land on the next row (or the new last one).
+            next_id = session.articles[order[row + 1]].id if row + 1 < len(order) else None
+            session.refresh()
+            self._show_rows(keep_cursor=False)
+            if next_id is None or not article_list.move_cursor_to_id(next_id):
+                article_list.cursor_row = min(row, max(0, article_list.row_count - 1))
+            self.notify(
+                "Archived (u to undo)" if archived else "Moved back to the inbox", timeout=2
+            )
+
+        session.triage([article_id], archived=archived, then=moved)
+
+    def action_mark_all_read(self) -> None:
+        session = self.session
+        ids = [session.articles[i].id for i in self.article_list.order]
+        unread = [i for i in ids if not session.state(i).read]
+        if not unread:
+            self.notify("Every article in this view is already read.", timeout=2)
+            return
+        session.triage(
+            unread,
+            read=True,
+            then=lambda: self.notify(
+                f"Marked {len(unread)} article(s) read (u to undo)", timeout=3
+            ),
+        )
+
+    def action_undo(self) -> None:
+        def undone(ids: list[str] | None) -> None:
+            if not ids:
+                self.notify("Nothing to undo.", timeout=2)
+                return
+            self.session.refresh()
+            self._show_rows()
+            if len(ids) == 1:
+                self.article_list.move_cursor_to_id(ids[0])
+            self.notify(f"Undone ({len(ids)} article(s))", timeout=2)
+
+        self.session.undo(then=undone)
+
+    def action_edit_tags(self) -> None:
+        session = self.session
+        article_id = self.article_list.cursor_id
+        if article_id is None or session.store is None:
+            return
+        from reader.store import StoreError
+        from reader.tui.screens.tags import TagsScreen
+
+        def done(tags: list[str] | None) -> None:
+            if tags is not None:
+                session.set_tags(article_id, tags)
+
+        try:
+            known = session.store.all_tags()
+        except StoreError:
+            known = []
+        self.app.push_screen(TagsScreen(list(session.state(article_id).tags), known), done)
+
+    # ------------------------------------------------------------------ search
+
+    def action_search(self) -> None:
+        self.query_bar.open()
+
+    @on(QueryBar.Changed)
+    def _query_changed(self, event: QueryBar.Changed) -> None:
+        self._set_query(event.text)
+
+    def _set_query(self, text: str) -> None:
+        bar = self.query_bar
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            # Keep the last good result; say what is wrong under the bar.
+            self.query_error = str(exc)
+            bar.show_error(self.query_error)
+            return
+        self.query_error = None
+        bar.show_error(None)
+        session = self.session
+        if session.searches_in_background and session.loaded:
+            # Large collections filter in a thread: typing never waits for a slow query, and a
+            # newer keystroke makes the older result moot.
+            self._pending_query = query
+            self._search_in_background(query)
+        else:
+            session.set_query(query)
+            self._show_rows()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_in_background(self, query: Query) -> None:
+        rows = self.session.rows_for(query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._search_done, query, rows)
+
+    def _search_done(self, query: Query, rows: list[int]) -> None:
+        if query is self._pending_query:  # else a newer keystroke is on its way
+            session = self.session
+            session.query = query if not query.is_empty else None
+            session.rows = rows
+            self._show_rows()
+
+    @on(QueryBar.Done)
+    def _query_done(self, event: QueryBar.Done) -> None:
+        if event.cleared:
+            self._set_query("")
+        self.article_list.focus()
+
+    @on(QueryBar.SaveRequested)
+    def _save_search(self, event: QueryBar.SaveRequested) -> None:
+        from reader.tui.screens.save_search import SaveSearchScreen
+
+        text = event.text.strip()
+        if not text:
+            self.notify("Type a query first.", timeout=2)
+            return
+
+        def saved(name: str) -> None:
+            self.notify(f"Saved search “{name}”", timeout=2)
+            self._refresh_sidebar()
+
+        def done(name: str | None) -> None:
+            if name:
+                self.session.save_search(name, text, then=lambda: saved(name))
+
+        self.app.push_screen(SaveSearchScreen(text), done)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            self._refresh_sidebar()
+            sidebar.focus_list()
+        else:
+            self.article_list.focus()
+
+    @on(Sidebar.Chosen)
+    def _sidebar_chosen(self, event: Sidebar.Chosen) -> None:
+        if event.view is not None:
+            self.query_bar.clear_query()
+            self.session.query = None
+            self.action_set_view(event.view)
+        else:
+            self.query_bar.set_query(event.query or "")
+            self._set_query(event.query or "")
+        self.article_list.focus()
+
+    # ------------------------------------------------------------------ links
+
+    def _cursor_article(self) -> Article | None:
+        return self.session.article(self.article_list.cursor_id)
+
+    def action_check_article(self) -> None:
+        article = self._cursor_article()
+        if article is not None:
+            self.notify("Checking links…", timeout=1.5)
+            self.links.check([article], recheck=True, progress=False)
+
+    def action_check_view(self) -> None:
+        session = self.session
+        articles = [session.articles[i] for i in self.article_list.order]
+        if not articles:
+            return
+        total = self.links.check(articles, recheck=False, progress=True)
+        if total > 1:
+            bar = self.query_one("#check-progress", ProgressBar)
+            bar.update(total=total, progress=0)
+            bar.display = True
+
+    def action_open_link(self) -> None:
+        article = self._cursor_article()
+        if article is not None:
+            self.links.open_best(article, prefer_amp=False, check_first=self.auto_check_links)
+
+    def action_open_amp(self) -> None:
+        article = self._cursor_article()
+        if article is not None:
+            self.links.open_best(article, prefer_amp=True, check_first=self.auto_check_links)
+
+    def action_choose_link(self) -> None:
+        article = self._cursor_article()
+        if article is not None:
+            self.links.choose(article)
+
+    def action_copy_link(self) -> None:
+        article = self._cursor_article()
+        if article is not None:
+            self.links.copy(article)
+
+    @on(LinksChecked)
+    def _links_checked(self, event: LinksChecked) -> None:
+        touched = self.session.add_link_results(event.results)
+        if event.progress:
+            self.query_one("#check-progress", ProgressBar).advance(len(event.results))
+        self.article_list.refresh_rows()
+        current = self.detail.article
+        if current is not None and current.id in touched:
+            self.detail.show_links(self.session.link_results)
+
+    @on(LinkCheckEnded)
+    def _link_check_ended(self, event: LinkCheckEnded) -> None:
+        if event.error is not None:
+            self.notify(f"Link check failed: {event.error}", severity="error", timeout=5)
+        if event.open_after is not None:
+            article, prefer_amp = event.open_after
+            self.links.open_choice(article, prefer_amp=prefer_amp)
+            return
+        self.links.finished(event.articles)
+        if event.progress:
+            self.query_one("#check-progress").display = False
+            summary = self.session.link_summary
+            broken = sum(1 for a in event.articles if summary.get(a.id) == "broken")
+            self.notify(
+                f"Checked {len(event.articles)} article(s): {broken} with broken links", timeout=4
+            )
+
+    @on(BrowserDone)
+    def _browser_done(self, event: BrowserDone) -> None:
+        self.links.browser_done(event)
