@@ -347,19 +347,20 @@ class Session:
 
         self._save("saved search", write, [], then)
 
-    def undo(self, then: Callable[[list[str] | None], None] | None = None) -> None:
-        """Revert the newest step (whichever process made it); `then` gets the ids it touched,
-        or None when there was nothing to undo."""
-        undone: list[list[str] | None] = [None]
+    def undo(self, then: Callable[[list[str] | None, str], None] | None = None) -> None:
+        """Revert the newest step (whichever process made it); `then` gets the ids it touched
+        (None when there was nothing to undo) and what the step was ("star", "mark read")."""
+        undone: list[Any] = [None, ""]
 
         def write(store: Store) -> dict[str, TriageState]:
+            step = store.peek_undo()
             ids = store.undo()
-            undone[0] = ids
+            undone[:] = [ids, step[0] if step else ""]
             return {i: store.state(i) for i in ids or ()}
 
         def after() -> None:
             if then is not None:
-                then(undone[0])
+                then(undone[0], undone[1])
 
         self._save("undo", write, None, after)
 

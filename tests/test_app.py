@@ -334,3 +334,19 @@ async def test_hostile_folder_never_crashes_while_moving(hostile_feed):
         await pilot.press("escape", "g", "o")  # javascript: and file: URLs are never opened
         await pilot.pause(0.2)
         assert all(url.startswith(("http://", "https://")) for url in app.main.links.opened_urls)
+
+
+async def test_tab_into_related_lands_on_the_first_entry_and_enter_jumps(feed):
+    """Issue 17, defect 3: Tab then Enter in Related did nothing (nothing was highlighted)."""
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert detail_title(app) == "Newest"
+        await pilot.press("tab", "tab")  # list -> detail -> related
+        await pilot.pause()
+        assert app.focused is app.query_one("#detail-related")
+        assert app.query_one("#detail-related").highlighted == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.main.article_list
+        assert await synced_detail_title(pilot) == "Middle"

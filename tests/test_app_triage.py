@@ -227,3 +227,30 @@ asyncio.run(main())
     )
     rows = {row["id"]: row for row in json.loads(result.stdout)}
     assert rows[article_id]["starred"] is True
+
+
+async def test_the_tag_editor_adds_to_the_tags_it_shows(feed):
+    """Issue 17, defect 1: `t` pre-filled the current tags selected, so typing replaced them."""
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.main.article_list.cursor_id
+        await pilot.press("t", *keys("later"), "enter")
+        await pilot.pause()
+        assert app.session.state(first).tags == ("later",)
+        await pilot.press("t", *keys("ai"), "enter")
+        await pilot.pause()
+        assert app.session.state(first).tags == ("later", "ai")
+
+
+async def test_undo_says_what_it_undid(feed):
+    """Issue 17, item 13: undo said "Undone (1 article(s))" without saying what."""
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("asterisk", "u")
+        await pilot.pause()
+        assert "Undone: star (1 article)" in [n.message for n in app._notifications]
+        await pilot.press("R", "u")
+        await pilot.pause()
+        assert "Undone: mark read (4 articles)" in [n.message for n in app._notifications]

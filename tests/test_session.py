@@ -78,19 +78,20 @@ def test_triage_writes_through_the_store_then_the_session(
     session.refresh()
     assert second not in [session.articles[i].id for i in session.rows]
     undone: list[list[str] | None] = []
-    session.undo(then=undone.append)
-    assert undone == [[second]] and not session.state(second).read
+    steps: list[str] = []
+    session.undo(then=lambda ids, what: (undone.append(ids), steps.append(what)))
+    assert undone == [[second]] and steps == ["mark read"] and not session.state(second).read
     assert not store.state(second).read
     session.set_tags(first, ["later", "ai"])
     session.add_tag([first, second], "both")
     session.remove_tag([first], "later")
     assert session.state(first).tags == ("ai", "both") == store.state(first).tags
     assert session.state(second).tags == ("both",)
-    session.undo(then=undone.append)
-    session.undo(then=undone.append)
-    session.undo(then=undone.append)
-    session.undo(then=undone.append)
-    session.undo(then=undone.append)
+    session.undo(then=lambda ids, what: undone.append(ids))
+    session.undo(then=lambda ids, what: undone.append(ids))
+    session.undo(then=lambda ids, what: undone.append(ids))
+    session.undo(then=lambda ids, what: undone.append(ids))
+    session.undo(then=lambda ids, what: undone.append(ids))
     assert undone[-1] is None  # nothing left to undo
     assert session.counts() == {"inbox": 4, "unread": 4, "starred": 0, "archived": 0, "all": 4}
 

@@ -354,7 +354,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_undo(self) -> None:
-        def undone(ids: list[str] | None) -> None:
+        def undone(ids: list[str] | None, what: str) -> None:
             if not ids:
                 self.notify("Nothing to undo.", timeout=2)
                 return
@@ -362,7 +362,8 @@ class MainScreen(Screen[None]):
             self._show_rows()
             if len(ids) == 1:
                 self.article_list.move_cursor_to_id(ids[0])
-            self.notify(f"Undone ({len(ids)} article(s))", timeout=2)
+            count = f"{len(ids):,} article{'s' if len(ids) != 1 else ''}"
+            self.notify(f"Undone: {what} ({count})", timeout=2)
 
         self.session.undo(then=undone)
 

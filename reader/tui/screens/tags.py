@@ -60,10 +60,13 @@ class TagsScreen(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="tags-dialog", classes="dialog"):
             yield Static(Text("Tags (space or comma separated; → completes)", style="bold"))
+            current = " ".join(sanitize(tag) for tag in self.tags)
+            # Not selected, the cursor after a separator: typing adds a tag, never replaces them.
             yield Input(
-                " ".join(sanitize(tag) for tag in self.tags),
+                current + " " if current else "",
                 placeholder="e.g. work later ai-ethics",
                 suggester=LastTagSuggester(self.known),
+                select_on_focus=False,
                 id="tags-input",
             )
             if self.known:

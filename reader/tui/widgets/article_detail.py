@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
@@ -280,6 +280,12 @@ class ArticleDetail(VerticalScroll, can_focus=True):
                 else "",
             )
         )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Tab into the related list lands on its first entry, so Enter jumps at once.
+        options = self.query_one("#detail-related", OptionList)
+        if event.widget is options and options.highlighted is None and options.option_count:
+            options.highlighted = 0
 
     @on(OptionList.OptionSelected, "#detail-related")
     def _related_chosen(self, event: OptionList.OptionSelected) -> None:
