@@ -480,6 +480,8 @@ def build_article(
         line = issues._line_of(title_key)
         message = f"field '{title_key}' must be text, got {_describe(raw_title)}"
         return None, [Problem(path, line, message)]
+    if not isinstance(raw_title, str):
+        issues.warn(title_key, f"field '{title_key}': a number, taken as text")
     title = clean_text(_capped(str(raw_title), "title", issues))
     if not title:
         return None, [Problem(path, issues._line_of(title_key), f"field '{title_key}' is empty")]
@@ -513,7 +515,9 @@ def build_article(
         related=_related(data.get("related"), "related", issues),
         extra=extra,
     )
-    return article, issues.problems
+    # In the order of the file's lines (fields are read in the model's order).
+    problems = sorted(issues.problems, key=lambda p: (p.line is not None, p.line or 0))
+    return article, problems
 
 
 def load_file(path: str, relative_path: str) -> tuple[Article | None, list[Problem]]:

@@ -210,6 +210,9 @@ class Article:
         return self.slim_images if self.slim else len(self.images)
 
 
+UNKNOWN_HEAT = -1
+"""What real collections write as the heat of an article they could not rate: shown as "—"."""
+
 Severity = Literal["error", "warning"]
 
 

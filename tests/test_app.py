@@ -350,3 +350,24 @@ async def test_tab_into_related_lands_on_the_first_entry_and_enter_jumps(feed):
         await pilot.pause()
         assert app.focused is app.main.article_list
         assert await synced_detail_title(pilot) == "Middle"
+
+
+async def test_unknown_heat_shows_as_a_dash_and_counts_have_separators(tmp_path):
+    """Issue 17, item 13: a heat of -1 (the collection's "unknown") showed as -1; counts had
+    no thousands separators."""
+    from reader.tui.widgets.header import AppHeader
+
+    feed = write_feed(tmp_path / "feed")
+    app = make_app(feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")  # Oldest: heat -1
+        await pilot.pause(0.3)
+        row = next(line for line in screen_text(app).split("\n") if "2019-03-01Oldest" in line)
+        assert "-1" not in row.split("▏")[0] and "—" in row.split("▏")[0], row
+        assert "heat —" in screen_text(app)  # and in the detail pane
+        header = app.main.header
+        assert isinstance(header, AppHeader)
+        header.total, header.shown = 12345, 1234
+        header.refresh_text()
+        assert "1,234 of 12,345" in header.render().plain

@@ -225,8 +225,8 @@ def test_keys_typed_while_loading_never_become_search_text(tmp_path: Path) -> No
     with Terminal(args) as term:
         time.sleep(0.3)
         term.send("wez")  # no binding: dropped, never typed anywhere
-        loading_when_typed = "12000 of 12000" not in term.output
-        term.wait_for("12000 of 12000")  # every row; a search for "wez" would show 0 of 12000
+        loading_when_typed = "12,000 of 12,000" not in term.output
+        term.wait_for("12,000 of 12,000")  # every row; a search for "wez" shows 0 of 12,000
         term.send("q")
         term.wait_exit(timeout=30)
     assert loading_when_typed
@@ -245,7 +245,7 @@ def test_q_during_a_long_load_quits(tmp_path: Path) -> None:
     ]
     with Terminal(args) as term:
         time.sleep(0.5)
-        loading_when_typed = "of 12000" not in term.output
+        loading_when_typed = "of 12,000" not in term.output
         term.send("q")
         elapsed = term.wait_exit(timeout=60)
     assert loading_when_typed

@@ -165,3 +165,24 @@ async def test_saved_search_counts_use_the_apps_links_and_clock(feed):
         labels = [str(option.prompt) for option in app.query_one("#sidebar-options")._options]
         assert "Dead links 1" in labels  # Middle, whose only URL is broken
         assert "Last hours 1" in labels  # Newest: 3 hours before the app's clock
+
+
+async def test_a_saved_search_from_the_sidebar_shows_what_its_count_said(feed):
+    """Issue 17, defect 2: a saved search chosen in the sidebar ran inside the current view (its
+    count said 2, the Starred view showed 0)."""
+    with Store.open(feed.parent / "state.sqlite3") as store:
+        store.save_search("Chips", "topic:Semiconductors")
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # Starred: empty
+        assert len(app.main.article_list.order) == 0
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Chips 2" in screen_text(app)
+        app.query_one("#sidebar-options").highlighted = 1  # the saved search
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.view == "all"
+        assert shown_titles(app) == ["Newest", "Middle"]
+        assert "“Chips” in All articles" in [n.message for n in app._notifications]

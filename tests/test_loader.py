@@ -647,3 +647,15 @@ def test_out_of_range_numbers_are_dropped(write_file):
         "field 'quality': a number out of range; ignored",
         "field 'heat': expected a number, got text; ignored",
     }
+
+
+def test_a_numeric_title_loads_with_a_warning_and_problems_come_in_line_order(write_file):
+    """Issue 17, item 13: `title: 12345` loaded without a word; problems came out of order."""
+    text = "---\nheat: [x]\ntitle: 12345\nquality: nope\n---\n"
+    collection = load_one(write_file, text)
+    assert only_article(collection).title == "12345"
+    assert [(p.line, p.message) for p in collection.problems] == [
+        (2, "field 'heat': expected a number, got a list; ignored"),
+        (3, "field 'title': a number, taken as text"),
+        (4, "field 'quality': expected a number, got text; ignored"),
+    ]

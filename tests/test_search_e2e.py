@@ -173,7 +173,7 @@ async def test_typing_a_query_in_the_app_narrows_to_the_same_set(seeded):
             await pilot.pause()
             shown = {app.session.articles[i].id for i in app.main.article_list.order}
             assert shown == expected, text
-            assert f"{len(expected)} of {len(records)}" in app.main.header.render().plain
+            assert f"{len(expected):,} of {len(records):,}" in app.main.header.render().plain
             await pilot.press("escape")
             await pilot.pause()
             assert len(app.main.article_list.order) == len(records)

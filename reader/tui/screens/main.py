@@ -469,6 +469,10 @@ class MainScreen(Screen[None]):
             self.session.query = None
             self.action_set_view(event.view)
         else:
+            if event.saved is not None and self.session.view != "all":
+                # Its count was over every article: show what the count said, and say so.
+                self.session.view = "all"
+                self.notify(f"“{event.saved}” in All articles", timeout=3)
             self.query_bar.set_query(event.query or "")
             self._set_query(event.query or "")
         self.article_list.focus()

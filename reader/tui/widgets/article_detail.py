@@ -23,7 +23,14 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.link_status import format_status
-from reader.model import UNTOUCHED, Article, LinkResult, RelatedArticle, TriageState
+from reader.model import (
+    UNKNOWN_HEAT,
+    UNTOUCHED,
+    Article,
+    LinkResult,
+    RelatedArticle,
+    TriageState,
+)
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import relative_phrase, sanitize
 
@@ -190,7 +197,8 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         text.append("quality ", style="dim")
         text.append("—" if article.quality is None else str(article.quality))
         text.append("   heat ", style="dim")
-        text.append("—" if article.heat is None else str(article.heat))
+        unknown = article.heat is None or article.heat == UNKNOWN_HEAT
+        text.append("—" if unknown else str(article.heat))
         text.append("\n")
         if not state.read:
             text.append("● unread", style="bold cyan")

@@ -32,7 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.link_status import ARTICLE_GLYPHS
-from reader.model import Article, TriageState
+from reader.model import UNKNOWN_HEAT, Article, TriageState
 from reader.sorting import is_descending
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import fit_cells, relative_time, sanitize, truncate_cells
@@ -550,7 +550,8 @@ class ArticleList(ScrollView, can_focus=True):
                 text = "" if article.quality is None else str(article.quality)
                 segments.append(Segment(fit_cells(text, w, align="right"), plain))
             elif key == "heat":
-                text = "" if article.heat is None else str(article.heat)
+                heat = article.heat
+                text = "" if heat is None else "—" if heat == UNKNOWN_HEAT else str(heat)
                 segments.append(Segment(fit_cells(text, w, align="right"), plain))
             elif key == "topic":
                 topic = sanitize(article.topics[0]) if article.topics else ""

@@ -38,15 +38,15 @@ class AppHeader(Static):
             self.update(text)
             return
         text.append("  ")
-        text.append(f"{self.shown} of {self.total}", style="bold")
+        text.append(f"{self.shown:,} of {self.total:,}", style="bold")
         text.append("  ")
         for number, key in enumerate(VIEWS, start=1):
             label = VIEW_LABELS[key]
             count = self.counts.get(key, 0)
             if key == self.view:
-                text.append(f" {number} {label} {count} ", style="bold reverse")
+                text.append(f" {number} {label} {count:,} ", style="bold reverse")
             elif wide:
-                text.append(f" {number} {label} {count} ", style="dim")
+                text.append(f" {number} {label} {count:,} ", style="dim")
         if self.problems:
             text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
         text.append(f"  sort: {self.sort}", style="dim")

@@ -27,10 +27,13 @@ class Sidebar(Vertical):
     class Chosen(Message):
         view: str | None = None
         query: str | None = None
+        saved: str | None = None
+        """The saved search's name, when the entry was one (its count is over every article)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._targets: list[tuple[str | None, str | None]] = []
+        self._saved: dict[int, str] = {}  # option index -> saved search name
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="sidebar-options")
@@ -67,6 +70,7 @@ class Sidebar(Vertical):
             if name:
                 all_providers[name] += 1
                 unread_providers[name] += unread
+        self._saved = {}
         options: list[Option | None] = []
         targets: list[tuple[str | None, str | None]] = []
 
@@ -85,6 +89,7 @@ class Sidebar(Vertical):
         if saved:
             heading("Saved searches")
             for name, text, count in saved:
+                self._saved[len(targets)] = name
                 entry(name, count, (None, text))
         heading("Views")
         for view in VIEWS:
@@ -110,4 +115,5 @@ class Sidebar(Vertical):
         event.stop()
         view, query = self._targets[event.option_index]
         if view is not None or query is not None:
-            self.post_message(self.Chosen(view=view, query=query))
+            saved = self._saved.get(event.option_index)
+            self.post_message(self.Chosen(view=view, query=query, saved=saved))
