@@ -62,6 +62,11 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MAX_ERROR = 300
 # readability-lxml replaces trafilatura's text when trafilatura keeps less than this share of it.
 _FALLBACK_RATIO = 0.5
+# ... and only when readability's text is this long: on a page without an article it returns
+# whatever block is left (a menu, a footer), which is no article either.
+_FALLBACK_MIN_WORDS = 30
+# PDF, PNG, GIF, JPEG, ZIP, gzip: what a server that sends no Content-Type may still send.
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
 
@@ -288,7 +293,7 @@ async def _fetch_chain(
 
 
 async def _read_body(response: httpx.Response, url: str, kind: LinkKind) -> Page:
-    if response.status_code >= 400 or response.status_code < 200:
+    if not 200 <= response.status_code < 300:  # a 3xx here has no usable Location
         reason = response.reason_phrase or ""
         raise FetchError(f"HTTP {response.status_code} {reason}".strip())
     content_type = response.headers.get("content-type", "")
@@ -301,13 +306,52 @@ async def _read_body(response: httpx.Response, url: str, kind: LinkKind) -> Page
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
+        if not chunks and not media and chunk.startswith(_BINARY_MAGIC):
+            raise FetchError("not an HTML page (a binary file without a Content-Type)")
         size += len(chunk)
         if size > MAX_BYTES:
             raise FetchError(f"page larger than {MAX_BYTES // (1024 * 1024)} MB, not read")
         chunks.append(chunk)
+    if not any(chunk.strip() for chunk in chunks):
+        raise FetchError("empty page")
     return Page(
         url=url, kind=kind, html=decode_html(b"".join(chunks), content_type), content_type=media
     )
+
+
+def _readable_links(
+    article: Article, results: Mapping[str, LinkResult] | None, prefer_amp: bool
+) -> list[tuple[LinkKind, str]]:
+    known = results or {}
+    return [
+        (kind, url)
+        for kind, url in ordered_links(article.urls, prefer_amp=prefer_amp)
+        if url not in known or known[url].status is LinkStatus.ALIVE
+    ]
+
+
+async def _live_pages(
+    links: list[tuple[LinkKind, str]],
+    reasons: list[str],
+    *,
+    timeout: float,
+    client: httpx.AsyncClient | None,
+    limits: _HostLimits | None,
+) -> AsyncIterator[Page]:
+    """Each link's page in turn, as far as the caller asks; failures are added to `reasons`."""
+    own = client is None
+    http = make_client(timeout=timeout) if client is None else client
+    try:
+        for kind, url in links:
+            try:
+                page = await _fetch_one(http, url, kind, timeout=timeout, limits=limits)
+            except FetchError as exc:
+                reasons.append(f"{kind.value}: {exc}")
+                continue
+            yield page
+    finally:
+        if own:
+            await http.aclose()
 
 
 async def fetch_page(
@@ -317,7 +361,6 @@ async def fetch_page(
     timeout: float = DEFAULT_TIMEOUT,
     client: httpx.AsyncClient | None = None,
     prefer_amp: bool = False,
-    _limits: _HostLimits | None = None,
 ) -> Page:
     """The article's first live HTML page, in `ordered_links` order; raises FetchError.
 
@@ -326,26 +369,16 @@ async def fetch_page(
     next URL; the error, when none works, names each URL's reason. Pass `client` (from
     `make_client`) to reuse connections.
     """
-    known = results or {}
-    links = [
-        (kind, url)
-        for kind, url in ordered_links(article.urls, prefer_amp=prefer_amp)
-        if url not in known or known[url].status is LinkStatus.ALIVE
-    ]
+    links = _readable_links(article, results, prefer_amp)
     if not links:
         raise FetchError("no link to read (none, or all known dead)")
-    own = client is None
-    http = make_client(timeout=timeout) if client is None else client
     reasons: list[str] = []
+    pages = _live_pages(links, reasons, timeout=timeout, client=client, limits=None)
     try:
-        for kind, url in links:
-            try:
-                return await _fetch_one(http, url, kind, timeout=timeout, limits=_limits)
-            except FetchError as exc:
-                reasons.append(f"{kind.value}: {exc}")
+        async for page in pages:
+            return page
     finally:
-        if own:
-            await http.aclose()
+        await pages.aclose()
     raise FetchError(_clip("; ".join(reasons)))
 
 
@@ -425,19 +458,95 @@ def _has_blocks(el: Any) -> bool:
 
 
 def _trafilatura(html: str, url: str | None) -> tuple[str, str]:
+    """(plain text, Markdown) from trafilatura; empty when all it kept is link text (a menu).
+
+    The plain text is trafilatura's own (the one the bench scores); the Markdown is rendered here
+    from its XML, because its Markdown output drops quotes.
+    """
     import trafilatura
+    from lxml import etree
 
     common: dict[str, Any] = {"url": url, "favor_precision": True, "include_comments": False}
     text = trafilatura.extract(html, output_format="txt", **common) or ""
     if not text.strip():
         return "", ""
-    markdown = (
-        trafilatura.extract(
-            html, output_format="markdown", include_links=True, include_formatting=True, **common
-        )
-        or text
+    xml = trafilatura.extract(
+        html, output_format="xml", include_links=True, include_formatting=True, **common
     )
-    return text, markdown
+    if not xml:
+        return text, text
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True, no_network=True))
+    main = root.find("main") if root is not None else None
+    if main is None:
+        return text, text
+    linked = sum(len("".join(ref.itertext()).split()) for ref in main.iter("ref"))
+    if linked >= len(" ".join(main.itertext()).split()):
+        return "", ""  # only links: navigation, not an article
+    return text, _tei_markdown(main)
+
+
+def _tei_inline(el: Any) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        inner = _tei_inline(child)
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "ref" and inner.strip() and is_checkable_url(child.get("target") or ""):
+            inner = f"[{inner.strip()}]({child.get('target')})"
+        elif tag == "hi" and inner.strip():
+            rend = child.get("rend") or ""
+            mark = "**" if "b" in rend else "*" if "i" in rend else "`" if "t" in rend else ""
+            inner = f"{mark}{inner.strip()}{mark}"
+        elif tag == "lb":
+            inner = "\n"
+        parts.append(inner)
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _tei_markdown(main: Any) -> str:
+    """Markdown of trafilatura's XML: `#` headings, paragraphs, `-`/`1.` lists, `>` quotes."""
+    blocks: list[str] = []
+
+    def line(text: str) -> str:
+        return " ".join(text.split())
+
+    def walk(el: Any, prefix: str) -> None:
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == "head":
+                rend = child.get("rend") or "h2"
+                level = int(rend[1]) if len(rend) == 2 and rend[1] in "123456" else 2
+                blocks.append(prefix + "#" * level + " " + line(_tei_inline(child)))
+            elif tag == "list":
+                ordered = (child.get("rend") or "").startswith("o")
+                items = [line(_tei_inline(i)) for i in child if i.tag == "item"]
+                blocks.append(
+                    "\n".join(
+                        prefix + (f"{n}. " if ordered else "- ") + item
+                        for n, item in enumerate(items, 1)
+                        if item
+                    )
+                )
+            elif tag == "quote":
+                if any(isinstance(c.tag, str) and c.tag in ("p", "list", "head") for c in child):
+                    walk(child, prefix + "> ")
+                else:
+                    blocks.append(prefix + "> " + line(_tei_inline(child)))
+            elif tag in ("code", "pre"):
+                blocks.append("```\n" + "".join(child.itertext()).strip("\n") + "\n```")
+            elif tag == "table":
+                for row in child.iter("row"):
+                    cells = [line(_tei_inline(c)) for c in row if c.tag == "cell"]
+                    blocks.append(prefix + " | ".join(cells))
+            elif tag in ("div", "main"):
+                walk(child, prefix)
+            elif tag != "graphic":
+                text = "\n".join(line(part) for part in _tei_inline(child).split("\n"))
+                blocks.append(prefix + text.replace("\n", "\n" + prefix))
+        return None
+
+    walk(main, "")
+    return "\n\n".join(b for b in blocks if b.strip(" >#-"))
 
 
 def _readability(html: str, url: str | None) -> tuple[str, str]:
@@ -456,10 +565,14 @@ def extract(html: str, url: str | None = None, *, method: str = "auto") -> Extra
     """The page's title and main text (plain and Markdown); empty, never an exception, on bad HTML.
 
     `method` is "auto" (trafilatura, readability-lxml when trafilatura keeps under half its
-    words), "trafilatura" or "readability" (the last two for the bench).
+    words, and readability found at least `_FALLBACK_MIN_WORDS`), "trafilatura" or "readability"
+    (the last two for the bench).
     """
     if not html or not html.strip():
         return Extracted()
+    # Escape sequences go whole before parsing: the parser drops the lone ESC, and "[2J" debris
+    # would be left in the text for `sanitize` to miss.
+    html = sanitize(html, keep_newlines=True)
     title = ""
     try:
         import lxml.html
@@ -480,7 +593,10 @@ def extract(html: str, url: str | None = None, *, method: str = "auto") -> Extra
                 other, other_md = _readability(html, url)
             except Exception:
                 other = other_md = ""
-            if _word_count(text) < _FALLBACK_RATIO * _word_count(other):
+            found = _word_count(other)
+            if method == "readability" or (
+                found >= _FALLBACK_MIN_WORDS and _word_count(text) < _FALLBACK_RATIO * found
+            ):
                 text, markdown = other, other_md
     text = sanitize(text, keep_newlines=True).strip()
     markdown = sanitize(markdown, keep_newlines=True).strip()
@@ -537,6 +653,11 @@ class ReadingCache:
 # -- reading -----------------------------------------------------------------------------------
 
 
+def _now() -> datetime:
+    """Now, to the second: what the JSON keeps, so a cached result equals the fresh one."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def _failed(article: Article, error: str) -> ReadResult:
     return ReadResult(
         id=article.id,
@@ -546,7 +667,7 @@ def _failed(article: Article, error: str) -> ReadResult:
         text="",
         markdown="",
         words=0,
-        fetched_at=datetime.now(UTC),
+        fetched_at=_now(),
         error=_clip(error),
     )
 
@@ -557,30 +678,42 @@ async def read_article(
     results: Mapping[str, LinkResult] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     client: httpx.AsyncClient | None = None,
+    prefer_amp: bool = False,
     _limits: _HostLimits | None = None,
 ) -> ReadResult:
     """Fetch and extract one article; never raises for a network or page problem (see `error`).
 
+    A live page without article text (a consent wall, a script-only shell) falls through to the
+    next URL like a dead one; only when no URL gives text is the first such page reported.
     Extraction runs in a thread: it is CPU work that would stall the event loop (and the UI).
     """
+    links = _readable_links(article, results, prefer_amp)
+    if not links:
+        return _failed(article, "no link to read (none, or all known dead)")
+    reasons: list[str] = []
+    textless: ReadResult | None = None
+    pages = _live_pages(links, reasons, timeout=timeout, client=client, limits=_limits)
     try:
-        page = await fetch_page(
-            article, results=results, timeout=timeout, client=client, _limits=_limits
-        )
-    except FetchError as exc:
-        return _failed(article, str(exc))
-    got = await asyncio.to_thread(extract, page.html, page.url)
-    return ReadResult(
-        id=article.id,
-        url=page.url,
-        kind=page.kind,
-        title=got.title or sanitize(article.title),
-        text=got.text,
-        markdown=got.markdown,
-        words=got.words,
-        fetched_at=datetime.now(UTC),
-        error=None if got.text else "no article text found on the page",
-    )
+        async for page in pages:
+            got = await asyncio.to_thread(extract, page.html, page.url)
+            result = ReadResult(
+                id=article.id,
+                url=page.url,
+                kind=page.kind,
+                title=got.title or sanitize(article.title),
+                text=got.text,
+                markdown=got.markdown,
+                words=got.words,
+                fetched_at=_now(),
+                error=None if got.text else "no article text found on the page",
+            )
+            if got.text:
+                return result
+            reasons.append(f"{page.kind.value}: no article text")
+            textless = textless or result
+    finally:
+        await pages.aclose()
+    return textless if textless is not None else _failed(article, "; ".join(reasons))
 
 
 async def read_articles(
