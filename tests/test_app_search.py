@@ -186,3 +186,21 @@ async def test_a_saved_search_from_the_sidebar_shows_what_its_count_said(feed):
         assert app.session.view == "all"
         assert shown_titles(app) == ["Newest", "Middle"]
         assert "“Chips” in All articles" in [n.message for n in app._notifications]
+
+
+async def test_the_sidebar_opens_highlighted_and_j_k_move(feed):
+    """Issue 17, item 8: in the sidebar `j`/`k` did nothing, and nothing was highlighted."""
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        options = app.query_one("#sidebar-options")
+        assert app.focused is options and options.highlighted == 1  # "Inbox", under "Views"
+        await pilot.press("j", "j")
+        assert options.highlighted == 3
+        await pilot.press("k")
+        assert options.highlighted == 2
+        await pilot.press("enter")  # "Unread"
+        await pilot.pause()
+        assert app.session.view == "unread"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList
@@ -18,6 +20,15 @@ from reader.model import UNTOUCHED, Article, TriageState
 from reader.query import quote_value
 from reader.tui.formatting import sanitize
 from reader.views import VIEW_LABELS, VIEWS, in_view
+
+
+class _Entries(OptionList):
+    """The sidebar's entries: `j`/`k` move as they do in the list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
 
 class Sidebar(Vertical):
@@ -36,13 +47,20 @@ class Sidebar(Vertical):
         self._saved: dict[int, str] = {}  # option index -> saved search name
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="sidebar-options")
+        yield _Entries(id="sidebar-options")
 
     def on_mount(self) -> None:
         self.display = False
 
     def focus_list(self) -> None:
-        self.query_one(OptionList).focus()
+        """Focus the entries, one of them highlighted (the first one that can be chosen)."""
+        options = self.query_one(OptionList)
+        options.focus()
+        if options.highlighted is None:
+            for index in range(options.option_count):
+                if not options.get_option_at_index(index).disabled:
+                    options.highlighted = index
+                    break
 
     def update_facets(
         self,
