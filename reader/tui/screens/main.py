@@ -51,6 +51,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.roots = list(roots)
+        self.collection_label = collection_name(self.roots)  # resolves paths: once, not per key
         self.links = links(self)
         self.auto_check_links = auto_check_links
         self.query_error: str | None = None
@@ -159,7 +160,7 @@ class MainScreen(Screen[None]):
     def _update_header(self) -> None:
         session = self.session
         header = self.header
-        header.collection = collection_name(self.roots)
+        header.collection = self.collection_label
         header.view = session.view
         header.counts = session.counts() if session.loaded else {}
         header.shown = len(session.rows)
