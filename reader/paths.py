@@ -38,3 +38,8 @@ def default_cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
+
+
+def reading_cache_dir() -> Path:
+    """Where reading mode keeps the pages it read: `reading/` in the cache folder."""
+    return default_cache_dir() / "reading"

@@ -51,6 +51,7 @@ __all__ = [
     "fetch_page",
     "read_article",
     "read_articles",
+    "readable_links",
 ]
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -121,6 +122,36 @@ class ReadResult:
             "fetched_at": iso_utc(self.fetched_at),
             "error": self.error,
         }
+
+    @classmethod
+    def failed(cls, article: Article, error: str) -> ReadResult:
+        """No text for `article`: `error` (clipped to one safe line) says why."""
+        return cls(
+            id=article.id,
+            url=None,
+            kind=None,
+            title="",
+            text="",
+            markdown="",
+            words=0,
+            fetched_at=_now(),
+            error=_clip(error),
+        )
+
+    @classmethod
+    def unknown(cls, article_id: str) -> ReadResult:
+        """The result for an id that names no article of the collection."""
+        return cls(
+            id=article_id,
+            url=None,
+            kind=None,
+            title="",
+            text="",
+            markdown="",
+            words=0,
+            fetched_at=_now(),
+            error="unknown article id",
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReadResult:
@@ -252,7 +283,7 @@ async def _fetch_one(
     except httpx.TimeoutException:
         raise FetchError(f"no answer within {timeout:g} s") from None
     except httpx.ConnectError as exc:
-        raise FetchError(_short(exc, "cannot connect")) from None
+        raise FetchError("cannot connect: " + _short(exc, "no answer")) from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise FetchError(_short(exc, "invalid URL")) from None
     except httpx.HTTPError as exc:
@@ -319,9 +350,10 @@ async def _read_body(response: httpx.Response, url: str, kind: LinkKind) -> Page
     )
 
 
-def _readable_links(
-    article: Article, results: Mapping[str, LinkResult] | None, prefer_amp: bool
+def readable_links(
+    article: Article, results: Mapping[str, LinkResult] | None = None, prefer_amp: bool = False
 ) -> list[tuple[LinkKind, str]]:
+    """The URLs reading tries, in order: `ordered_links` without those known to be dead."""
     known = results or {}
     return [
         (kind, url)
@@ -369,7 +401,7 @@ async def fetch_page(
     next URL; the error, when none works, names each URL's reason. Pass `client` (from
     `make_client`) to reuse connections.
     """
-    links = _readable_links(article, results, prefer_amp)
+    links = readable_links(article, results, prefer_amp)
     if not links:
         raise FetchError("no link to read (none, or all known dead)")
     reasons: list[str] = []
@@ -658,20 +690,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _failed(article: Article, error: str) -> ReadResult:
-    return ReadResult(
-        id=article.id,
-        url=None,
-        kind=None,
-        title="",
-        text="",
-        markdown="",
-        words=0,
-        fetched_at=_now(),
-        error=_clip(error),
-    )
-
-
 async def read_article(
     article: Article,
     *,
@@ -687,9 +705,9 @@ async def read_article(
     next URL like a dead one; only when no URL gives text is the first such page reported.
     Extraction runs in a thread: it is CPU work that would stall the event loop (and the UI).
     """
-    links = _readable_links(article, results, prefer_amp)
+    links = readable_links(article, results, prefer_amp)
     if not links:
-        return _failed(article, "no link to read (none, or all known dead)")
+        return ReadResult.failed(article, "no link to read (none, or all known dead)")
     reasons: list[str] = []
     textless: ReadResult | None = None
     pages = _live_pages(links, reasons, timeout=timeout, client=client, limits=_limits)
@@ -713,7 +731,7 @@ async def read_article(
             textless = textless or result
     finally:
         await pages.aclose()
-    return textless if textless is not None else _failed(article, "; ".join(reasons))
+    return textless if textless is not None else ReadResult.failed(article, "; ".join(reasons))
 
 
 async def read_articles(

@@ -51,6 +51,14 @@ class Settings:
     """The cursor rests this long on an article before its stale links are checked."""
     default_sort: str = "date"
 
+    # Reading mode
+    reading_timeout: float = 15.0
+    """Seconds for one page, redirects and download included (`reader read --timeout`)."""
+    reading_concurrency: int = 8
+    reading_per_host: int = 2
+    reading_by_default: bool = False
+    """The detail pane opens in reading mode (the article's full text) rather than its file."""
+
     @property
     def link_max_age(self) -> timedelta:
         return timedelta(hours=self.link_max_age_hours)

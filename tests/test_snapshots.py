@@ -71,3 +71,41 @@ def test_search_with_error(snap_compare, app_factory):
         await pilot.pause()
 
     assert snap_compare(app_factory(), terminal_size=(120, 30), run_before=search)
+
+
+def test_reading_mode(snap_compare, app_factory):
+    """`v` on an article read before: its full text from the reading cache, no network."""
+    from datetime import UTC, datetime
+
+    from reader.collection import open_collection
+    from reader.model import LinkKind
+    from reader.paths import reading_cache_dir
+    from reader.reading import ReadingCache, ReadResult, extract
+    from tests.reading_server import article_html
+
+    app = app_factory()
+    page = extract(article_html("River park grows by twelve hectares"), "https://news.example/p")
+    for article in open_collection(["feed"], use_cache=False).articles:  # whichever is first
+        ReadingCache(reading_cache_dir()).put(
+            ReadResult(
+                id=article.id,
+                url="https://news.example/p",
+                kind=LinkKind.ORIGINAL,
+                title=page.title,
+                text=page.text,
+                markdown=page.markdown,
+                words=page.words,
+                fetched_at=datetime(2026, 11, 30, 9, 15, tzinfo=UTC),
+            )
+        )
+
+    async def read(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("v")
+        for _ in range(100):
+            if pilot.app.main.detail.full_text is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=read)

@@ -29,6 +29,7 @@ __all__ = [
     "cmd_check",
     "cmd_list",
     "cmd_mark",
+    "cmd_read",
     "cmd_state",
     "cmd_validate",
 ]
@@ -112,13 +113,15 @@ def session_for(
     view: str = "all",
     sort: str | None = None,
     reverse: bool = False,
+    links: bool = False,
 ) -> Any:
-    """A session on `collection` showing the rows `query` selects in `view`, sorted."""
+    """A session on `collection` showing the rows `query` selects in `view`, sorted; with the
+    known link results when `links` (or when the query needs them)."""
     from reader.query import uses_links
     from reader.session import Session
 
     session = Session(store, settings=current_settings())
-    session.load_state(links=query is not None and uses_links(query))
+    session.load_state(links=links or (query is not None and uses_links(query)))
     session.view = view
     session.sort_key = sort or session.sort_key
     session.sort_reverse = reverse
@@ -188,7 +191,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from reader.check import article_links, check_articles
-    from reader.cli.output import CheckProgress, check_json, format_check_text
+    from reader.cli.output import Progress, check_json, format_check_text
     from reader.model import LinkStatus
 
     query = parse_query_or_exit(args.query)
@@ -198,7 +201,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         session = session_for(collection, store, query)
         articles = [collection.articles[i] for i in session.rows]
         links = article_links(articles)
-        progress = CheckProgress(len({url for _, _, url in links}), sys.stderr)
+        progress = Progress(len({url for _, _, url in links}), sys.stderr)
         results = asyncio.run(
             check_articles(
                 articles,
@@ -280,6 +283,64 @@ def _mark(
                 f"reader mark: {exc.reason}; not saved: {label} for {len(ids)} article(s){saved}"
             ) from None
         done.append(label)
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    """Full text of articles: each one's best live page, extracted; cached in the cache dir."""
+    import asyncio
+
+    from reader.cli.output import Progress, format_reading
+    from reader.paths import reading_cache_dir
+    from reader.reading import ReadingCache, ReadResult, read_articles
+
+    if not args.ids and not args.query:
+        raise UsageError("reader read: give article ids or --query")
+    query = parse_query_or_exit(args.query)
+    collection = load(args.collection, use_cache=not args.no_cache)
+    by_id = {article.id: article for article in collection.articles}
+    store = open_store(args.state)
+    try:
+        session = session_for(collection, store, query, links=True)
+    finally:
+        store.close()
+    wanted = list(args.ids)
+    if query is not None:
+        wanted += [collection.articles[i].id for i in session.rows]
+    wanted = list(dict.fromkeys(wanted))  # in the order asked, each once
+    articles = [by_id[i] for i in wanted if i in by_id]
+    progress = Progress(len(articles), sys.stderr, verb="reading", noun="articles")
+    read = asyncio.run(
+        read_articles(
+            articles,
+            cache=ReadingCache(reading_cache_dir()),
+            results=session.link_results,
+            refresh=args.refresh,
+            timeout=args.timeout,
+            concurrency=args.concurrency,
+            per_host=args.per_host,
+            on_result=lambda result: progress.advance(ok=result.error is None),
+        )
+    )
+    progress.finish()
+    by_result = {result.id: result for result in read}
+    results = [by_result.get(i) or ReadResult.unknown(i) for i in wanted]
+    if args.output == "json":
+        sys.stdout.write(dump_json([r.to_json() for r in results]) + "\n")
+    else:
+        markdown = args.output == "markdown"
+        texts = [
+            format_reading(r, by_id.get(r.id), markdown=markdown)
+            for r in results
+            if r.error is None
+        ]
+        sys.stdout.write(("\n---\n\n" if markdown else "\n\n").join(texts))
+        for result in results:
+            if result.error is not None:
+                print(f"reader read: {preview(result.id)}: {result.error}", file=sys.stderr)
+    if not wanted:
+        print("reader read: no article matches the query", file=sys.stderr)
+    failed = any(r.error is not None for r in results)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_state(args: argparse.Namespace) -> int:
@@ -369,5 +430,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "check": cmd_check,
     "mark": cmd_mark,
+    "read": cmd_read,
     "state": cmd_state,
 }

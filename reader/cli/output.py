@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
@@ -30,9 +30,12 @@ from reader.model import (
 )
 from reader.text import escape_path, sanitize
 
+if TYPE_CHECKING:  # reading imports httpx: `reader list` must not pay for it
+    from reader.reading import ReadResult
+
 __all__ = [
     "CSV_FIELDS",
-    "CheckProgress",
+    "Progress",
     "article_json",
     "articles_csv",
     "articles_table",
@@ -40,6 +43,7 @@ __all__ = [
     "csv_cell",
     "format_check_text",
     "format_problems_text",
+    "format_reading",
     "problem_json",
 ]
 
@@ -277,27 +281,44 @@ def format_check_text(
     return "\n".join(lines) + "\n"
 
 
-class CheckProgress:
-    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+class Progress:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal.
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    `verb` and `noun` say what is counted ("checking ... links"), `failed` what a failure is.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO,
+        *,
+        verb: str = "checking",
+        noun: str = "links",
+        failed: str = "not alive",
+    ) -> None:
         self.total = total
         self.done = 0
-        self.broken = 0
+        self.failures = 0
         self.stream = stream
+        self.verb, self.noun, self.failed = verb, noun, failed
         self.enabled = stream.isatty() and total > 0
 
     def step(self, result: LinkResult) -> None:
+        """One link checked."""
+        self.advance(ok=result.status is LinkStatus.ALIVE)
+
+    def advance(self, *, ok: bool) -> None:
         self.done += 1
-        if result.status is not LinkStatus.ALIVE:
-            self.broken += 1
+        if not ok:
+            self.failures += 1
         if not self.enabled:
             return
         width = 30
         filled = int(width * self.done / self.total)
         bar = "█" * filled + "·" * (width - filled)
         self.stream.write(
-            f"\rchecking {bar} {self.done}/{self.total} links, {self.broken} not alive"
+            f"\r{self.verb} {bar} {self.done}/{self.total} {self.noun}, "
+            f"{self.failures} {self.failed}"
         )
         self.stream.flush()
 
@@ -305,3 +326,20 @@ class CheckProgress:
         if self.enabled:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# reader read
+
+
+def format_reading(result: ReadResult, article: Article | None, *, markdown: bool) -> str:
+    """One article read, for a terminal or a pager: the page's title, where the text came from,
+    then the text (Markdown or plain). Every string has been sanitised (page text is data)."""
+    title = sanitize(result.title or (article.title if article is not None else "")) or result.id
+    kind = result.kind.label if result.kind is not None else "page"
+    source = f"{kind}: {sanitize(result.url or '')}"
+    stamp = f"{result.words:,} words, fetched {iso_utc(result.fetched_at)}"
+    body = sanitize(result.markdown if markdown else result.text, keep_newlines=True).strip()
+    if markdown:
+        return f"# {title}\n\n<{sanitize(result.url or '')}>  \n{kind}, {stamp}\n\n{body}\n"
+    return f"{title}\n{source}\n{stamp}\n\n{body}\n"

@@ -15,7 +15,7 @@ from reader.sorting import SORT_KEYS
 
 __all__ = ["SUBCOMMANDS", "UsageError", "build_app_parser", "build_parser", "join_query_values"]
 
-SUBCOMMANDS = ("list", "validate", "check", "mark", "state")
+SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "state")
 
 
 class UsageError(Exception):
@@ -131,6 +131,48 @@ def build_parser() -> _Parser:
     _add_query(mark_parser)
     _add_state(mark_parser)
     _add_cache(mark_parser)
+
+    read_parser = subparsers.add_parser(
+        "read", help="fetch articles' pages and print their full text (cached)"
+    )
+    read_parser.add_argument("ids", nargs="*", metavar="ID")
+    read_parser.add_argument(
+        "--collection",
+        "-c",
+        action="append",
+        metavar="PATH",
+        help="the collection the ids or --query refer to (default: the bundled sample)",
+    )
+    read_parser.add_argument(
+        "--format", choices=("markdown", "text", "json"), default="markdown", dest="output"
+    )
+    read_parser.add_argument(
+        "--refresh", action="store_true", help="fetch again, even when the text is cached"
+    )
+    read_parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=DEFAULTS.reading_timeout,
+        metavar="S",
+        help=f"seconds for one page, redirects included (default {DEFAULTS.reading_timeout:g})",
+    )
+    read_parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULTS.reading_concurrency,
+        metavar="N",
+        help=f"pages read at once (default {DEFAULTS.reading_concurrency})",
+    )
+    read_parser.add_argument(
+        "--per-host",
+        type=_positive_int,
+        default=DEFAULTS.reading_per_host,
+        metavar="N",
+        help=f"pages read at once from one host (default {DEFAULTS.reading_per_host})",
+    )
+    _add_query(read_parser)
+    _add_state(read_parser)
+    _add_cache(read_parser)
 
     state_parser = subparsers.add_parser("state", help="export or import the triage state")
     state_sub = state_parser.add_subparsers(dest="state_command", parser_class=_Parser)

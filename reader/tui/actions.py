@@ -120,6 +120,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("scroll_home", "g", "Top", "Detail pane", "To the top", target="detail"),
     Action("scroll_end", "G", "Bottom", "Detail pane", "To the bottom", target="detail"),
     Action("page_down", "space", "Page down", "Detail pane", "One page down", target="detail"),
+    Action(
+        "toggle_reading",
+        "v",
+        "Full text",
+        "Detail pane",
+        "Reading mode: the full text from its page",
+        footer=True,
+    ),
     # Sorting
     Action(
         "cycle_sort", "s", "Sort", "Sort", "Next sort key (date, quality, heat, ...)", footer=True

@@ -5,7 +5,8 @@ default executor, and `asyncio.run` waits for every thread of that executor befo
 may end: `q` during a slow load waited for the load. `DaemonExecutor` runs each job on a daemon
 thread that nothing waits for. `LinkWork` checks, opens and copies links: checks on the
 link-check service's own thread (:class:`reader.check.LinkCheckService`, cancelled on exit
-without waiting for the network), browsers on daemon threads.
+without waiting for the network), browsers on daemon threads. `ReadingWork` reads articles'
+full text (reading mode) on daemon threads.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.message import Message
@@ -25,14 +28,18 @@ from reader.browser import choose_link, open_in_browser, ordered_links
 from reader.check import LinkCheckService, article_links
 from reader.links import is_checkable_url
 from reader.model import Article, LinkResult
+from reader.reading import ReadingCache, ReadResult, read_articles, readable_links
 from reader.session import Session
+from reader.tui.widgets.article_detail import ArticleDetail
 
 __all__ = [
     "BrowserDone",
     "DaemonExecutor",
+    "FullTextRead",
     "LinkCheckEnded",
     "LinkWork",
     "LinksChecked",
+    "ReadingWork",
     "install_daemon_executor",
 ]
 
@@ -146,8 +153,23 @@ class LinkWork:
         self._submit(articles, recheck=recheck, progress=progress and total > 1)
         return total
 
-    def finished(self, articles: list[Article]) -> None:
-        self._checking -= {article.id for article in articles}
+    def ended(self, event: LinkCheckEnded) -> None:
+        """A check job ended: open what waited for it, or say how the view's check went."""
+        screen = self.screen
+        if event.error is not None:
+            screen.notify(f"Link check failed: {event.error}", severity="error", timeout=5)
+        if event.open_after is not None:
+            article, prefer_amp = event.open_after
+            self.open_choice(article, prefer_amp=prefer_amp)
+            return
+        self._checking -= {article.id for article in event.articles}
+        if event.progress:
+            screen.query_one("#check-progress").display = False
+            summary = self.session.link_summary
+            broken = sum(1 for a in event.articles if summary.get(a.id) == "broken")
+            screen.notify(
+                f"Checked {len(event.articles)} article(s): {broken} with broken links", timeout=4
+            )
 
     def _submit(
         self,
@@ -248,3 +270,104 @@ class LinkWork:
             return
         self.screen.app.copy_to_clipboard(url)
         self.screen.notify(f"Copied {url}", timeout=3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading mode: an article's full text
+
+
+@dataclass
+class FullTextRead(Message):
+    """An article's full text was read, or could not be (`result.error`); posted from a thread."""
+
+    result: ReadResult
+
+
+class ReadingWork:
+    """Reads articles' full text for a screen, never on its thread.
+
+    A result read in this session comes from memory at once. Anything else runs on a daemon
+    thread with its own event loop (the way link checks run: quitting never waits for a page)
+    and comes back as a `FullTextRead`; the on-disk cache is read there too. The screen decides
+    whether the result is still wanted: the cursor may have moved on.
+    """
+
+    MEMORY = 64
+    """Results kept in memory (each at most a few hundred KB of text)."""
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        session: Session,
+        cache_dir: Path,
+        detail: Callable[[], ArticleDetail],
+    ) -> None:
+        self.screen = screen
+        self.session = session
+        self.cache_dir = cache_dir
+        self.detail = detail
+        self._memory: OrderedDict[str, ReadResult] = OrderedDict()
+        self._running: set[str] = set()
+
+    def known(self, article_id: str) -> ReadResult | None:
+        """The result of this session's last read of the article, if any."""
+        result = self._memory.get(article_id)
+        if result is not None:
+            self._memory.move_to_end(article_id)
+        return result
+
+    def show(self, article: Article) -> None:
+        """Put `article`'s full text in the detail pane: from memory when this session read it,
+        else fetched in the background (a failure is tried again: the page may be back)."""
+        known = self.known(article.id)
+        if known is not None and known.error is None:
+            self.detail().show_full_text(known)
+            return
+        self.read(article)
+        self.detail().show_fetching(self.tried(article))
+
+    def tried(self, article: Article) -> list[str]:
+        """The URLs a read of `article` tries, in order."""
+        return [url for _, url in readable_links(article, self.session.link_results)]
+
+    def arrived(self, result: ReadResult) -> None:
+        """A read ended (the screen calls this on each `FullTextRead`): keep the result, and
+        show it if its article is still the one in the pane (the pane checks that too)."""
+        self._running.discard(result.id)
+        self._memory[result.id] = result
+        self._memory.move_to_end(result.id)
+        while len(self._memory) > self.MEMORY:
+            self._memory.popitem(last=False)
+        detail = self.detail()
+        if detail.article is not None and detail.article.id == result.id:
+            detail.show_full_text(result, self.tried(detail.article))
+
+    def read(self, article: Article, *, refresh: bool = False) -> bool:
+        """Start reading `article` (False: a read of it is already running)."""
+        if article.id in self._running:
+            return False
+        self._running.add(article.id)
+        settings = self.session.settings
+        links = dict(self.session.link_results)  # a copy: the UI thread goes on adding to it
+        cache = ReadingCache(self.cache_dir)
+        screen = self.screen
+
+        def run() -> None:
+            try:
+                [result] = asyncio.run(
+                    read_articles(
+                        [article],
+                        cache=cache,
+                        results=links,
+                        refresh=refresh,
+                        timeout=settings.reading_timeout,
+                        per_host=settings.reading_per_host,
+                    )
+                )
+            except Exception as exc:  # a bug must not kill the thread silently
+                result = ReadResult.failed(article, f"reading failed: {exc}")
+            with contextlib.suppress(RuntimeError):  # the app's loop is gone: nobody to tell
+                screen.post_message(FullTextRead(result))
+
+        threading.Thread(target=run, name="reader-reading", daemon=True).start()
+        return True

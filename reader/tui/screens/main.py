@@ -2,7 +2,8 @@
 
 It renders the session (:class:`reader.session.Session`) and sends it the user's intents: the
 panes post messages up, this screen turns them into session calls, then pushes what changed
-back down into the panes. Links are checked, opened and copied through `LinkWork`.
+back down into the panes. Links are checked, opened and copied through `LinkWork`; full texts
+(reading mode, `v`) are read through `ReadingWork`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.worker import get_current_worker
 
 from reader.collection import collection_name
 from reader.model import Article, Collection
+from reader.paths import reading_cache_dir
 from reader.query import Query, QueryError, parse_query
 from reader.session import Session
 from reader.sorting import is_descending
@@ -30,7 +32,14 @@ from reader.tui.widgets.article_list import ArticleList
 from reader.tui.widgets.header import AppHeader
 from reader.tui.widgets.query_bar import QueryBar
 from reader.tui.widgets.sidebar import Sidebar
-from reader.tui.workers import BrowserDone, LinkCheckEnded, LinksChecked, LinkWork
+from reader.tui.workers import (
+    BrowserDone,
+    FullTextRead,
+    LinkCheckEnded,
+    LinksChecked,
+    LinkWork,
+    ReadingWork,
+)
 from reader.views import VIEW_LABELS, VIEWS, in_view
 
 __all__ = ["MainScreen"]
@@ -53,6 +62,7 @@ class MainScreen(Screen[None]):
         self.roots = list(roots)
         self.collection_label = collection_name(self.roots)  # resolves paths: once, not per key
         self.links = links(self)
+        self.full_texts = ReadingWork(self, session, reading_cache_dir(), lambda: self.detail)
         self.auto_check_links = auto_check_links
         self.query_error: str | None = None
         self._detail_timer: Timer | None = None
@@ -102,6 +112,7 @@ class MainScreen(Screen[None]):
         article_list.empty_message = "Loading the collection…"
         article_list.now = lambda: session.clock().astimezone()
         self.detail.now = session.clock
+        self._set_reading(session.settings.reading_by_default)
         self.query_one("#check-progress").display = False
         self._update_header()
 
@@ -189,7 +200,7 @@ class MainScreen(Screen[None]):
                 session.unread_counts(),
             )
 
-    # ------------------------------------------------------------------ detail follows cursor
+    # ------------------------------------------------------------------ the detail, reading mode
 
     @on(ArticleList.Highlighted)
     def _highlighted(self, event: ArticleList.Highlighted) -> None:
@@ -221,6 +232,8 @@ class MainScreen(Screen[None]):
             links=session.link_results,
             related_lookup=session.related_target,
         )
+        if article is not None and self.detail.reading:
+            self.full_texts.show(article)
         if self._auto_check_timer is not None:
             self._auto_check_timer.stop()
             self._auto_check_timer = None
@@ -230,6 +243,20 @@ class MainScreen(Screen[None]):
                 session.settings.auto_check_delay,
                 lambda: self.links.check([article], recheck=False, progress=False),
             )
+
+    def action_toggle_reading(self) -> None:
+        self._set_reading(not self.detail.reading)
+
+    def _set_reading(self, reading: bool) -> None:
+        detail = self.detail
+        detail.set_reading(reading)
+        self.query_one("#main").set_class(reading, "-reading")  # the text gets the room
+        if reading and detail.article is not None:
+            self.full_texts.show(detail.article)
+
+    @on(FullTextRead)
+    def _full_text_read(self, event: FullTextRead) -> None:
+        self.full_texts.arrived(event.result)
 
     @on(ArticleList.Selected)
     def _selected(self, event: ArticleList.Selected) -> None:
@@ -532,20 +559,7 @@ class MainScreen(Screen[None]):
 
     @on(LinkCheckEnded)
     def _link_check_ended(self, event: LinkCheckEnded) -> None:
-        if event.error is not None:
-            self.notify(f"Link check failed: {event.error}", severity="error", timeout=5)
-        if event.open_after is not None:
-            article, prefer_amp = event.open_after
-            self.links.open_choice(article, prefer_amp=prefer_amp)
-            return
-        self.links.finished(event.articles)
-        if event.progress:
-            self.query_one("#check-progress").display = False
-            summary = self.session.link_summary
-            broken = sum(1 for a in event.articles if summary.get(a.id) == "broken")
-            self.notify(
-                f"Checked {len(event.articles)} article(s): {broken} with broken links", timeout=4
-            )
+        self.links.ended(event)
 
     @on(BrowserDone)
     def _browser_done(self, event: BrowserDone) -> None:

@@ -31,6 +31,7 @@ from reader.model import (
     RelatedArticle,
     TriageState,
 )
+from reader.reading import ReadResult
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import relative_phrase, sanitize
 
@@ -48,7 +49,12 @@ def _local(moment: datetime) -> str:
 
 
 class ArticleDetail(VerticalScroll, can_focus=True):
-    """Shows one article; the app sets it with :meth:`show` when the cursor moves."""
+    """Shows one article; the app sets it with :meth:`show` when the cursor moves.
+
+    In reading mode (`reading`, toggled by `v`) the body is the article's full text from its
+    page instead of the file's; the screen fetches it and hands it over with
+    :meth:`show_full_text`, which ignores a result for any article but the one shown.
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"article-detail--title"}
     DEFAULT_CSS = """
@@ -83,17 +89,23 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._related_ids: list[str | None] = []
         self._related_key: tuple[object, ...] | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.reading = False
+        """Reading mode: the body is the full text (`show_full_text`), not the file's."""
+        self.full_text: ReadResult | None = None
+        """The full text on screen (None: none, or still fetching)."""
 
     def compose(self) -> ComposeResult:
         # Few widgets, each updated only when its content changes: every update costs a layout
         # and a repaint, and the pane changes on every cursor key.
         yield Static(id="detail-head")
+        yield Static(id="detail-reading")
         yield Markdown(id="detail-body")
         yield Static(id="detail-links")
         yield Static(Text("Related", style="bold"), id="detail-related-label")
         yield OptionList(id="detail-related")
 
     def on_mount(self) -> None:
+        self.query_one("#detail-reading", Static).display = False
         self.show(None)
 
     # ------------------------------------------------------------------ updates
@@ -120,10 +132,61 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             return
         head.update(self._head(article, state))
         if not same:
-            self._set_body(article.body)
+            self.full_text = None
+            self._set_body("" if self.reading else article.body)
             self._set_related(article.related, related_lookup)
             self.scroll_home(animate=False)
         self.show_links(self._links)
+
+    # ------------------------------------------------------------------ reading mode
+
+    def set_reading(self, reading: bool) -> None:
+        """Reading mode on (the body waits for `show_fetching` / `show_full_text`) or off (the
+        file's body again)."""
+        self.reading = reading
+        self.full_text = None
+        line = self.query_one("#detail-reading", Static)
+        line.display = reading
+        line.update("")
+        if self.article is not None:
+            self._set_body("" if reading else self.article.body)
+
+    def show_fetching(self, urls: list[str]) -> None:
+        """The full text is on its way; `urls` are the pages that will be tried, in order."""
+        if not self.reading:
+            return
+        self.full_text = None
+        text = Text("Fetching…", style="bold italic")
+        if urls:
+            text.append(f"  {sanitize(urls[0])}", style="dim")
+        self.query_one("#detail-reading", Static).update(text)
+        self._set_body("")
+
+    def show_full_text(self, result: ReadResult, tried: list[str] | None = None) -> bool:
+        """Show `result` if it is the shown article's and the pane is in reading mode (False:
+        it came too late, the cursor moved on). A failure is one line with the URLs tried."""
+        if not self.reading or self.article is None or result.id != self.article.id:
+            return False
+        self.full_text = result
+        line = self.query_one("#detail-reading", Static)
+        if result.error is not None:
+            text = Text("Could not read the full text: ", style="bold red")
+            text.append(sanitize(result.error))
+            if tried:
+                text.append("  tried " + ", ".join(sanitize(url) for url in tried), style="dim")
+            line.update(text)
+            self._set_body("")
+            return True
+        kind = result.kind.label if result.kind is not None else "Page"
+        text = Text("Full text", style="bold")
+        fetched = result.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        text.append(f" · {kind} · {result.words:,} words · read {fetched}\n", style="dim")
+        text.append(sanitize(result.url or ""), style="dim underline")
+        line.update(text)
+        self._set_body(
+            result.markdown or result.text, rest="press o to read the rest in the browser"
+        )
+        return True
 
     def show_links(self, links: Mapping[str, LinkResult]) -> None:
         """Refresh the link lines with new check results."""
@@ -235,14 +298,11 @@ class ArticleDetail(VerticalScroll, can_focus=True):
                 text.append(f"  {sanitize(image.title)}", style="italic")
         return text
 
-    def _set_body(self, body: str) -> None:
+    def _set_body(self, body: str, *, rest: str = "open the file to read the rest") -> None:
         text = sanitize(body, keep_newlines=True) if body.strip() else ""
         if len(text) > MAX_BODY_CHARS:
-            rest = len(text) - MAX_BODY_CHARS
-            text = (
-                text[:MAX_BODY_CHARS]
-                + f"\n\n*… {rest:,} more characters: open the file to read the rest.*\n"
-            )
+            more = len(text) - MAX_BODY_CHARS
+            text = text[:MAX_BODY_CHARS] + f"\n\n*… {more:,} more characters: {rest}.*\n"
         if text == self._body_text:
             return
         self._body_text = text
