@@ -57,7 +57,16 @@ from reader.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, NewerSchem
 from reader.settings import DEFAULTS
 from reader.text import preview, sanitize
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Store", "StoreBusy", "StoreError"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "file_problem",
+    "states_export",
+]
 
 JOURNAL_MAX_ENTRIES = 200
 JOURNAL_MAX_ROWS = 1_000_000
@@ -143,6 +152,10 @@ class Store:
         self.notice = notice
         self.retry_seconds = retry_seconds
         self._data_version = self._pragma("data_version")
+        try:  # which file this is: `file_problem` notices another one put in its place
+            self._identity: tuple[int, int] | None = _file_identity(path)
+        except OSError:
+            self._identity = None
 
     # ----------------------------------------------------------------------------- opening
 
@@ -685,6 +698,77 @@ def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
             f"state file {path} is busy: another process holds it ({message})", "state file busy"
         )
     return StoreError(f"state file {path}: {message}", message)
+
+
+def file_problem(store: Store) -> str | None:
+    """Why the file at `store.path` is no longer the one the store writes (removed, another file
+    put in its place, its content overwritten), or None. Cheap: a `stat` and one query.
+    (A `stat`, not an open: closing another descriptor of the file would drop SQLite's
+    locks.)"""
+    if store._identity is None:
+        return None
+    try:
+        identity = _file_identity(store.path)
+    except FileNotFoundError:
+        return "it was removed"
+    except OSError:
+        return None  # cannot tell now; the next poll asks again
+    if identity != store._identity:
+        return "another file was put in its place"
+    try:
+        with store._read() as conn:
+            conn.execute("SELECT 1 FROM triage LIMIT 1").fetchall()
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    except StoreBusy:
+        return None
+    except StoreError as exc:
+        return f"its content was overwritten ({exc.reason})"
+    if app_id != APPLICATION_ID or _header_application_id(store.path) not in (
+        APPLICATION_ID,
+        None,
+    ):
+        return "its content was overwritten (another application's database)"
+    return None
+
+
+def states_export(states: Mapping[str, TriageState]) -> dict[str, Any]:
+    """States held in memory in the export format (what `import_state` merges)."""
+    return {
+        "version": EXPORT_VERSION,
+        "articles": {
+            article_id: {
+                "read": state.read,
+                "starred": state.starred,
+                "archived": state.archived,
+                "tags": list(state.tags),
+                "first_seen": _iso(state.first_seen) if state.first_seen else None,
+                "read_at": _iso(state.read_at) if state.read_at else None,
+            }
+            for article_id, state in states.items()
+        },
+    }
+
+
+def _header_application_id(path: Path) -> int | None:
+    """The application id in the file's header as a new connection reads it (this
+    connection's page cache may not have seen an overwrite); None when it cannot tell. Through
+    SQLite, so this process's locks on the file survive the close."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    try:
+        return int(conn.execute("PRAGMA application_id").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    """(device, inode): which file a path names (raises OSError)."""
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
 
 
 def _open_checked(path: Path, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:

@@ -186,7 +186,7 @@ async def test_help_lists_every_key(feed):
 
     console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     console.print(help_table())
-    table = console.export_text()
+    table = " ".join(console.export_text().split())  # a long description wraps in its column
     for action in ACTIONS:
         if action.listed:
             assert action.text in table, action.action

@@ -108,9 +108,36 @@ async def test_chooser_lists_all_and_opens_choice(link_feed, link_server):  # no
         assert isinstance(app.screen, LinkChooserScreen)
         text = screen_text(app)
         assert "Original" in text and "CDN AMP" in text and "✗ 404" in text
-        await pilot.press("down", "enter")
+        # Highlighted: what `o` would open (the live AMP copy), not the dead original.
+        options = app.screen.query_one("#links-options")
+        assert app.screen.urls[options.highlighted] == link_server.url("/ok?amp")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: recorder.urls)
-        assert recorder.urls == [link_server.url("/status/410")]
+        assert recorder.urls == [link_server.url("/ok?amp")]
+        await pilot.press("O")
+        await pilot.pause()
+        await pilot.press("up", "enter")  # one up: the dead web link, dimmed but openable
+        await wait_until(pilot, lambda: len(recorder.urls) == 2)
+        assert recorder.urls[1] == link_server.url("/status/410")
+
+
+async def test_a_with_nothing_alive_highlights_the_amp_link(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    write(
+        feed,
+        "all-dead",
+        originalUrl=link_server.url("/status/404?o"),
+        ampWebUrl=link_server.url("/status/500?a"),
+    )
+    app = make_app(feed, opener=Recorder(), check_links=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 2)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkChooserScreen)
+        options = app.screen.query_one("#links-options")
+        assert app.screen.urls[options.highlighted] == link_server.url("/status/500?a")
 
 
 async def test_nothing_alive_offers_chooser_and_never_opens_non_http(tmp_path, link_server):  # noqa: F811

@@ -829,3 +829,21 @@ def test_bulk_actions_are_fast(store: Store) -> None:
     assert len(states) == 20_000
     # Measured ~0.12 s, ~0.03 s, ~0.06 s; generous bounds for a busy shared machine.
     assert bulk < 2.0 and read_all < 1.0 and undo < 2.0
+
+
+def test_file_problem_notices_a_removed_or_replaced_file(tmp_path):
+    import os
+
+    from reader.store import file_problem
+
+    path = tmp_path / "state.sqlite3"
+    with Store.open(path) as store:
+        store.set_read(["a"], True)
+        assert file_problem(store) is None
+        other = tmp_path / "other.sqlite3"
+        Store.open(other).close()
+        os.replace(other, path)
+        assert file_problem(store) == "another file was put in its place"
+    with Store.open(tmp_path / "gone.sqlite3") as store:
+        (tmp_path / "gone.sqlite3").unlink()
+        assert file_problem(store) == "it was removed"

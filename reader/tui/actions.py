@@ -78,6 +78,7 @@ _KEY_LABELS = {
     "ctrl+d": "Ctrl+D",
     "ctrl+u": "Ctrl+U",
     "ctrl+c": "Ctrl+C",
+    "click": "Click",
 }
 
 ACTIONS: tuple[Action, ...] = (
@@ -133,6 +134,16 @@ ACTIONS: tuple[Action, ...] = (
         "cycle_sort", "s", "Sort", "Sort", "Next sort key (date, quality, heat, ...)", footer=True
     ),
     Action("reverse_sort", "S", "Reverse", "Sort", "Reverse the order"),
+    Action(
+        "sort_by_column",
+        "click",
+        "Sort by column",
+        "Sort",
+        "Click a column header: sort by it (again: reverse)",
+        target="list",
+        bind=False,
+        palette=False,
+    ),
     # Triage
     Action("toggle_read", "r", "Read/unread", "Triage", "Toggle read", footer=True),
     Action("toggle_star", "asterisk", "Star", "Triage", "Toggle star", footer=True),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from reader.model import Collection
 from reader.session import SaveQueue, Session
 from reader.settings import DEFAULTS, Settings
 from reader.sorting import SORT_KEYS
-from reader.text import sanitize
+from reader.text import dump_json, sanitize
 from reader.tui.actions import bindings_for
 from reader.tui.commands import ReaderCommands
 from reader.tui.screens.main import MainScreen
@@ -73,6 +74,8 @@ class ReaderApp(App[int]):
         self.settings = settings
         self.store: Any = None
         self.link_service: LinkCheckService | None = None
+        self.rescue_path: Path | None = None
+        """Where this session's state goes when the state file was lost under it."""
         self.session = Session(settings=settings, clock=now)
         if sort_key in SORT_KEYS:
             self.session.sort_key = sort_key
@@ -110,6 +113,8 @@ class ReaderApp(App[int]):
             self._watch_collection()
 
     def on_unmount(self) -> None:
+        if self.rescue_path is not None:
+            self._write_rescue()  # the state file was lost under us: keep what this session did
         # Cancels link checks without waiting for the network; thread workers are daemons.
         if self.link_service is not None:
             self.link_service.close()
@@ -150,12 +155,9 @@ class ReaderApp(App[int]):
             session.load_state()
             theme = self.store.get_setting("theme")
         except StoreError as exc:
-            import tempfile
-
             if self.store is not None:
                 self.store.close()
-            fallback = Path(tempfile.mkdtemp(prefix="reader-")) / "state.sqlite3"
-            self.store = session.store = Store.open(fallback)
+            self.store = session.store = _temporary_store()
             session.states, session.link_results = {}, {}
             self.notify(
                 f"{exc}. Using a temporary state file; triage will not be kept.",
@@ -174,6 +176,65 @@ class ReaderApp(App[int]):
             retry_seconds=settings.save_retry_seconds,
         )
         self.link_service = LinkCheckService(self.store.path, settings=settings)
+
+    def _state_file_changed(self, problem: str) -> None:
+        """The state file was removed or replaced under the running app: the session goes on
+        on a temporary state file holding everything so far, and what it holds is written as an
+        export beside the state file now and on quit (`reader state import` merges it back).
+
+        The path itself is never opened again in this session: SQLite ties a database to its
+        `-wal` file by name, so a new file opened beside the old one's journal would show (and
+        get) the old pages.
+        """
+        from reader.store import StoreError, states_export
+
+        old, session = self.store, self.session
+        path = old.path
+        try:
+            carried, searches = old.export_state(), old.saved_searches()
+        except StoreError:  # its content is gone: what the screen shows is what there is
+            carried, searches = states_export(session.states), []
+        new = _temporary_store()
+        with contextlib.suppress(StoreError):
+            new.import_state(carried)
+            for name, query in searches:
+                new.save_search(name, query)
+        with contextlib.suppress(Exception):
+            old.close()
+        if self.link_service is not None:
+            self.link_service.close()
+        self.store = session.store = new
+        if session.saves is not None:
+            session.saves.store = new
+        self.link_service = LinkCheckService(new.path, settings=self.settings)
+        self.rescue_path = path.with_name(
+            f"{path.name}.session-{time.strftime('%Y%m%dT%H%M%S')}.json"
+        )
+        saved = self._write_rescue()
+        where = (
+            f"kept in {self.rescue_path} (merge it back with: reader state import FILE)"
+            if saved
+            else "kept for this session only"
+        )
+        self.notify(
+            f"State file {path}: {problem}; changes are {where}.", severity="error", timeout=20
+        )
+
+    def _write_rescue(self) -> bool:
+        """The temporary state as an export file at `rescue_path` (atomic); False on failure."""
+        from reader.store import StoreError
+
+        if self.rescue_path is None or self.store is None:
+            return False
+        temp = self.rescue_path.with_name(self.rescue_path.name + ".tmp")
+        try:
+            temp.write_text(dump_json(self.store.export_state()) + "\n", encoding="utf-8")
+            os.replace(temp, self.rescue_path)
+        except (OSError, StoreError):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            return False
+        return True
 
     def _remember_theme(self, theme: Any) -> None:
         from reader.store import StoreError
@@ -226,10 +287,14 @@ class ReaderApp(App[int]):
 
     def _poll_external_changes(self) -> None:
         """Another reader process wrote to the state file: show its changes."""
-        from reader.store import StoreError
+        from reader.store import StoreError, file_problem
 
         session = self.session
         if self.store is None or not session.loaded or (session.saves and session.saves.pending):
+            return
+        problem = file_problem(self.store)
+        if problem is not None:
+            self._state_file_changed(problem)
             return
         try:
             if self.store.has_external_changes():
@@ -264,3 +329,34 @@ class ReaderApp(App[int]):
 
     async def action_quit(self) -> None:
         self.exit(0)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The palette's "Screenshot": an SVG in the Downloads folder when there is one, else in
+        the working directory (Textual's own gives up when ~/Downloads is missing); the
+        notification names the file."""
+        if path is None:
+            from platformdirs import user_downloads_path
+
+            downloads = user_downloads_path()
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        try:
+            saved = self.save_screenshot(filename, path, time_format)
+        except OSError as exc:
+            self.notify(f"Screenshot not saved in {path}: {exc.strerror or exc}", severity="error")
+            return None
+        self.notify(f"Screenshot saved: {saved}", timeout=5)
+        return saved
+
+
+def _temporary_store() -> Any:
+    """A state file of this session only, when the real one cannot be used."""
+    import tempfile
+
+    from reader.store import Store
+
+    return Store.open(Path(tempfile.mkdtemp(prefix="reader-")) / "state.sqlite3")

@@ -212,13 +212,14 @@ class LinkWork:
         choice = choose_link(article.urls, self.session.link_results, prefer_amp=prefer_amp)
         if choice is None:
             self.screen.notify("No link of this article is alive; choose one.", severity="warning")
-            self.choose(article)
+            self.choose(article, prefer_amp=prefer_amp)
             return
         if self.open_url(choice.url):
             self.session.triage([article.id], read=True)
 
-    def choose(self, article: Article) -> None:
-        """`O`: every URL with its status; the one chosen is opened."""
+    def choose(self, article: Article, *, prefer_amp: bool = False) -> None:
+        """`O`: every URL with its status, the one `o` (`a`: `prefer_amp`) would open
+        highlighted; the one chosen is opened."""
         if not article.urls.items():
             self.screen.notify("This article has no URL.", severity="warning")
             return
@@ -228,7 +229,8 @@ class LinkWork:
             if url and self.open_url(url):
                 self.session.triage([article.id], read=True)
 
-        self.screen.app.push_screen(LinkChooserScreen(article, self.session.link_results), chosen)
+        chooser = LinkChooserScreen(article, self.session.link_results, prefer_amp=prefer_amp)
+        self.screen.app.push_screen(chooser, chosen)
 
     def open_url(self, url: str) -> bool:
         """Open an http(s) URL in the browser, on a daemon thread (a browser may take a while)."""
