@@ -309,6 +309,9 @@ class Collection:
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     roots: tuple[str, ...] = ()
+    fingerprint: str | None = None
+    """Names these exact files cheaply (from the parse cache, when every file was a cache hit);
+    what depends only on the files (story clusters) is cached under it. None: unknown."""
 
     @property
     def errors(self) -> list[Problem]:

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reader.link_status import summarize
 from reader.loader import canonical_url_key, complete_article
@@ -36,7 +36,11 @@ from reader.query import evaluate as query_evaluation
 from reader.settings import DEFAULTS, Settings
 from reader.sorting import SORT_KEYS, next_sort_key, sort_indices
 from reader.store import Store, StoreBusy, StoreError
+from reader.stories import group_rows, story_counts
 from reader.views import VIEWS, in_view, unread_counts, view_counts
+
+if TYPE_CHECKING:  # imported when stories are asked for: not on every start
+    from reader.clusters import Clusters
 
 __all__ = ["SaveQueue", "Session"]
 
@@ -81,6 +85,11 @@ class Session:
         self._indexes_by_url: dict[str, list[int]] = {}
         self._query_index: QueryIndex | None = None
         self._full: dict[str, Article] = {}
+        self.clusters: Clusters | None = None
+        """The collection's stories (None: not found yet; `reader.stories.load_clusters`)."""
+        self.clusters_for: str | None = None
+        self.grouped = False
+        """Grouped mode: each story once in the rows, counts count stories."""
 
     # ------------------------------------------------------------------ data
 
@@ -125,6 +134,8 @@ class Session:
             self._related_index.setdefault("title:" + article.title.casefold(), article.id)
         self._query_index = None
         self._full.clear()
+        if collection.fingerprint is None or self.clusters_for != collection.fingerprint:
+            self.clusters = None  # other files: found again when asked (the app asks in a worker)
         self.link_summary = summarize(articles, self.link_results)
         if mark_seen and self.store is not None and not (self.saves and self.saves.pending):
             with contextlib.suppress(StoreError):  # bookkeeping: tried again at the next load
@@ -184,14 +195,53 @@ class Session:
             rows = [i for i in self._sorted if in_view(view, states.get(articles[i].id, UNTOUCHED))]
         if query is not None and not query.is_empty:
             rows = self.select(rows, query)
+        if self.grouped and self.clusters is not None:
+            rows = group_rows(rows, articles, self.clusters)
         return rows
+
+    def set_clusters(self, clusters: Clusters | None, fingerprint: str | None = None) -> None:
+        """The stories of the collection now shown (found for the files `fingerprint` names)."""
+        self.clusters = clusters
+        self.clusters_for = fingerprint
+        self._query_index = None
+        self.refresh()
+
+    def set_grouped(self, grouped: bool) -> None:
+        self.grouped = grouped
+        self.refresh()
+
+    def story_ids(self, article_id: str) -> list[str]:
+        """What triage on `article_id` applies to: its whole story in grouped mode (unless
+        `Settings.story_triage` is off), else the article alone."""
+        story = self.clusters.story_of(article_id) if self.clusters is not None else None
+        if story is None or not self.grouped or not self.settings.story_triage:
+            return [article_id]
+        return list(story.members)
+
+    def story_marker(self, article_id: str) -> str:
+        """` +N` after a story's title in grouped mode: its N other sources."""
+        story = self.clusters.story_of(article_id) if self.grouped and self.clusters else None
+        return f" +{story.size - 1}" if story is not None else ""
+
+    def story_sources(self, article_id: str | None) -> list[Article]:
+        """The other articles of `article_id`'s story (lead first), when stories are known."""
+        story = self.clusters.story_of(article_id) if self.clusters and article_id else None
+        if story is None:
+            return []
+        found = (self.article(member) for member in story.members if member != article_id)
+        return [article for article in found if article is not None]
 
     def select(self, rows: Sequence[int] | None, query: Query) -> list[int]:
         """The rows (None: every article) that `query` selects, in their order."""
         index = self._query_index
         if index is None:
             index = self._query_index = QueryIndex(self.articles)
-        context = QueryContext(states=self.states, link_status=self.link_summary, now=self.clock())
+        context = QueryContext(
+            states=self.states,
+            link_status=self.link_summary,
+            now=self.clock(),
+            clusters=self.clusters,
+        )
         return index.select(query, context, within=rows)
 
     @property
@@ -200,7 +250,9 @@ class Session:
         return len(self.articles) >= self.settings.background_search
 
     def counts(self) -> dict[str, int]:
-        """Articles per view."""
+        """Articles per view (stories, in grouped mode)."""
+        if self.grouped and self.clusters is not None:
+            return story_counts(self.articles, self.states, self.clusters)
         return view_counts(self.articles, self.states)
 
     def unread_counts(self) -> dict[str, int]:
@@ -321,16 +373,15 @@ class Session:
         self._save(_triage_label(read, starred, archived, len(ids)), write, ids, then)
 
     def toggle(self, article_id: str, flag: str, *, then: Callable[[], None] | None = None) -> None:
-        """Flip `read`, `starred` or `archived` for one article."""
+        """Flip `read`, `starred` or `archived` for one article (its story, when grouped)."""
         current = getattr(self.state(article_id), flag)
-        self.triage([article_id], **{flag: not current}, then=then)
+        self.triage(self.story_ids(article_id), **{flag: not current}, then=then)
 
     def set_tags(
         self, article_id: str, tags: Sequence[str], *, then: Callable[[], None] | None = None
     ) -> None:
-        self._save(
-            "tags", lambda store: {article_id: store.set_tags(article_id, tags)}, [article_id], then
-        )
+        ids = self.story_ids(article_id)
+        self._save("tags", lambda store: store.set_tags_of(ids, tags), ids, then)
 
     def add_tag(self, ids: Sequence[str], tag: str) -> None:
         self._save(f"tag {tag}", lambda store: store.add_tag(ids, tag), ids, None)

@@ -51,6 +51,11 @@ class Settings:
     """The cursor rests this long on an article before its stale links are checked."""
     default_sort: str = "date"
 
+    # Stories
+    story_triage: bool = True
+    """In grouped mode, read, star, archive and tags apply to the whole story (False: only to
+    the article under the cursor)."""
+
     # Reading mode
     reading_timeout: float = 15.0
     """Seconds for one page, redirects and download included (`reader read --timeout`)."""

@@ -362,11 +362,14 @@ class Store:
 
     def set_tags(self, article_id: str, tags: Sequence[str]) -> TriageState:
         """Replace one article's tags (order kept, duplicates ignoring case dropped)."""
+        return self.set_tags_of([article_id], tags)[article_id]
+
+    def set_tags_of(self, ids: Sequence[str], tags: Sequence[str]) -> dict[str, TriageState]:
+        """Give several articles the same tags, as one undoable step (a story's articles)."""
         if isinstance(tags, str):
             raise StoreError("tags must be a list of strings, not one string")
         wanted = _clean_tags(tags)
-        ids = _unique_ids([article_id])
-        return self._change_tags(ids, lambda _old: wanted, "set tags")[ids[0]]
+        return self._change_tags(_unique_ids(ids), lambda _old: wanted, "set tags")
 
     def mark_seen(self, ids: Iterable[str]) -> int:
         """Stamp first_seen on the articles that have none; returns how many were stamped.

@@ -109,3 +109,22 @@ def test_reading_mode(snap_compare, app_factory):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=read)
+
+
+def test_grouped_mode(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.story_fixtures import write_story_feed
+
+    monkeypatch.chdir(tmp_path)
+    write_story_feed(Path("feed"))
+    app = make_app(Path("feed"), state=tmp_path / "state.sqlite3")
+
+    async def group(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("z")
+        for _ in range(100):
+            if pilot.app.session.grouped:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=group)

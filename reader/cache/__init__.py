@@ -65,6 +65,7 @@ def load_collection_cached(
         roots = [roots]
     articles: list[Article] = []
     problems: list[Problem] = []
+    stamps: list[str] | None = [] if use_cache else None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small tuples and objects, none cyclic: far faster without gc
     try:
@@ -73,17 +74,24 @@ def load_collection_cached(
             if not os.path.lexists(root_str):
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
-            _load_root(
+            stamp = _load_root(
                 root_str, cache_dir, workers, slim, use_cache, pool_threshold, articles, problems
             )
+            if stamps is not None:
+                stamps = None if stamp is None else [*stamps, stamp]
         articles = _dedupe_ids(articles)
     finally:
         if gc_was_enabled:
             gc.enable()
+    fingerprint = None
+    if stamps:
+        digest = hashlib.blake2b("\n".join(stamps).encode("utf-8", "surrogateescape"))
+        fingerprint = digest.hexdigest()[:32]
     return Collection(
         articles=articles,
         problems=problems,
         roots=tuple(os.fspath(p) for p in roots),
+        fingerprint=fingerprint,
     )
 
 
@@ -111,11 +119,14 @@ def _load_root(
     pool_threshold: int,
     articles: list[Article],
     problems: list[Problem],
-) -> None:
-    """Append the articles and problems of one root, in walk order."""
+) -> str | None:
+    """Append the articles and problems of one root, in walk order. Returns a stamp of the
+    cache file when every file was a hit and the cache file did not change meanwhile (the same
+    stamp: the same files), else None."""
     cache_file = cache_file_for(root, cache_dir=cache_dir)
     old_entries: dict[str, RawEntry] = {}
     old_details: dict[str, RawDetail | None] | None = None
+    before = _stamp(cache_file) if use_cache else None
     if use_cache:
         old_entries, old_details = read_cache(cache_file, details=not slim)
     files = list(iter_article_files(root))
@@ -177,3 +188,16 @@ def _load_root(
             if reused is not None:
                 segments.append(reused)
         write_cache(cache_file, segments)
+        return None
+    if before is None or _stamp(cache_file) != before:
+        return None
+    return f"{os.path.realpath(root)}\0{before}"
+
+
+def _stamp(path: Path) -> str | None:
+    """Which version of a cache file is there (it is only ever replaced, never edited)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"

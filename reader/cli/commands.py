@@ -27,6 +27,7 @@ __all__ = [
     "Failure",
     "cmd_app",
     "cmd_check",
+    "cmd_clusters",
     "cmd_list",
     "cmd_mark",
     "cmd_read",
@@ -114,6 +115,8 @@ def session_for(
     sort: str | None = None,
     reverse: bool = False,
     links: bool = False,
+    clusters: Any = None,
+    grouped: bool = False,
 ) -> Any:
     """A session on `collection` showing the rows `query` selects in `view`, sorted; with the
     known link results when `links` (or when the query needs them)."""
@@ -126,8 +129,30 @@ def session_for(
     session.sort_key = sort or session.sort_key
     session.sort_reverse = reverse
     session.query = query
+    session.clusters, session.clusters_for, session.grouped = clusters, None, grouped
     session.set_collection(collection, mark_seen=False)
+    if clusters is not None:
+        session.set_clusters(clusters, collection.fingerprint)
     return session
+
+
+def stories_for(collection: Collection, query: Any, no_cache: bool, *, wanted: bool) -> Any:
+    """The collection's stories when `wanted` or when the query asks about them, else None."""
+    from reader.query import uses_clusters
+
+    if not wanted and (query is None or not uses_clusters(query)):
+        return None
+    from reader.stories import load_clusters
+
+    return load_clusters(collection, use_cache=not no_cache)
+
+
+def _story_sizes(articles: Sequence[Any], clusters: Any) -> dict[str, int]:
+    sizes = {}
+    for article in articles:
+        story = clusters.story_of(article.id) if clusters is not None else None
+        sizes[article.id] = story.size if story is not None else 1
+    return sizes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,28 +164,41 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     query = parse_query_or_exit(args.query)
     collection = load(args.paths, use_cache=not args.no_cache)
+    clusters = stories_for(collection, query, args.no_cache, wanted=args.group)
     store = open_store(args.state)
     try:
         view = "all" if args.all or asks_for_archived(query) else "inbox"
         session = session_for(
-            collection, store, query, view=view, sort=args.sort, reverse=args.reverse
+            collection,
+            store,
+            query,
+            view=view,
+            sort=args.sort,
+            reverse=args.reverse,
+            clusters=clusters,
+            grouped=args.group,
         )
     finally:
         store.close()
     rows = session.rows if args.limit is None else session.rows[: args.limit]
     articles = [collection.articles[i] for i in rows]
     states = session.states
+    sizes = _story_sizes(articles, clusters) if args.group else None
     out = sys.stdout
     if args.output == "json":
         payload = [article_json(a, states.get(a.id)) for a in articles]
+        if sizes is not None and clusters is not None:
+            for item in payload:
+                item["cluster"] = clusters.story_id(item["id"])
+                item["cluster_size"] = sizes[item["id"]]
         out.write(dump_json(payload) + "\n")
     elif args.output == "csv":
-        out.write(articles_csv(articles, states))
+        out.write(articles_csv(articles, states, sizes=sizes, clusters=clusters))
     elif args.output == "ids":
         out.write("".join(f"{a.id}\n" for a in articles))
     else:
         width = shutil.get_terminal_size((100, 24)).columns
-        out.write(articles_table(articles, width=width, states=states))
+        out.write(articles_table(articles, width=width, states=states, sizes=sizes))
     errors = collection.errors
     if errors and args.output == "table":
         print(
@@ -343,6 +381,32 @@ def cmd_read(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_clusters(args: argparse.Namespace) -> int:
+    """Stories told by more than one article, newest first; with --query, those with an
+    article that matches."""
+    from reader.cli.output import format_stories_text
+
+    query = parse_query_or_exit(args.query)
+    collection = load(args.paths, use_cache=not args.no_cache)
+    clusters = stories_for(collection, query, args.no_cache, wanted=True)
+    store = open_store(args.state)
+    try:
+        session = session_for(collection, store, query, clusters=clusters)
+    finally:
+        store.close()
+    order: dict[str, int] = {}
+    for position, index in enumerate(session.rows):
+        story = clusters.story_of(collection.articles[index].id)
+        if story is not None:
+            order.setdefault(story.id, position)
+    stories = sorted((s for s in clusters.stories if s.id in order), key=lambda s: order[s.id])
+    if args.output == "json":
+        sys.stdout.write(dump_json([story.to_json() for story in stories]) + "\n")
+    else:
+        sys.stdout.write(format_stories_text(stories, collection.by_id()))
+    return EXIT_OK
+
+
 def cmd_state(args: argparse.Namespace) -> int:
     if args.state_command is None:
         raise UsageError("reader state: say 'export [FILE]' or 'import FILE'")
@@ -431,5 +495,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "mark": cmd_mark,
     "read": cmd_read,
+    "clusters": cmd_clusters,
     "state": cmd_state,
 }

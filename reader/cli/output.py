@@ -44,6 +44,7 @@ __all__ = [
     "format_check_text",
     "format_problems_text",
     "format_reading",
+    "format_stories_text",
     "problem_json",
 ]
 
@@ -131,13 +132,20 @@ def csv_cell(text: str) -> str:
 
 
 def articles_csv(
-    articles: Iterable[Article], states: Mapping[str, TriageState] | None = None
+    articles: Iterable[Article],
+    states: Mapping[str, TriageState] | None = None,
+    *,
+    sizes: Mapping[str, int] | None = None,
+    clusters: Any = None,
 ) -> str:
+    """CSV rows of `CSV_FIELDS`; with `sizes` (`--group`) also `cluster` and `cluster_size`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    grouped = sizes is not None and clusters is not None
+    writer.writerow((*CSV_FIELDS, "cluster", "cluster_size") if grouped else CSV_FIELDS)
     for article in articles:
         state = (states or {}).get(article.id, UNTOUCHED)
+        extra = (clusters.story_id(article.id), sizes[article.id]) if grouped else ()
         writer.writerow(
             (
                 article.id,
@@ -156,17 +164,22 @@ def articles_csv(
                 int(state.archived),
                 csv_cell("; ".join(state.tags)),
                 csv_cell(escape_path(article.path)),
+                *extra,
             )
         )
     return buffer.getvalue()
 
 
-def _fit(text: str, width: int) -> str:
+def _fit(text: str, width: int, suffix: str = "") -> str:
+    """`text` in exactly `width` cells (cut with `…`); `suffix` always shows at its end."""
     if width <= 0:
         return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
+    room = width - cell_len(suffix)
+    if room < 1:
+        return set_cell_size(suffix, width)
+    if cell_len(text) > room:
+        return set_cell_size(text, room - 1) + "…" + suffix
+    return set_cell_size(text + suffix, width)
 
 
 def articles_table(
@@ -174,9 +187,12 @@ def articles_table(
     *,
     width: int,
     states: Mapping[str, TriageState] | None = None,
+    sizes: Mapping[str, int] | None = None,
 ) -> str:
-    """A plain-text table that fits `width` columns; the title takes what is left."""
+    """A plain-text table that fits `width` columns; the title takes what is left. `sizes`:
+    story sizes (`--group`): a story's title ends with `+N`, its other sources."""
     states = states or {}
+    sizes = sizes or {}
     columns: list[tuple[str, int]] = [("", 2), ("DATE", 10), ("Q", 4), ("HEAT", 4)]
     provider_width = 16 if width >= 80 else 0
     id_width = 12 if width >= 100 else 0
@@ -201,11 +217,37 @@ def articles_table(
             _fit(date, 10),
             _fit("" if article.quality is None else str(article.quality), 4),
             _fit("" if article.heat is None else str(article.heat), 4),
-            _fit(sanitize(article.title), title_width),
+            _fit(sanitize(article.title), title_width, _more(sizes.get(article.id, 1))),
         ]
         if provider_width:
             cells.append(_fit(sanitize(article.provider.name), provider_width))
         lines.append(" ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _more(size: int) -> str:
+    return f" +{size - 1}" if size > 1 else ""
+
+
+def format_stories_text(stories: Sequence[Any], articles: Mapping[str, Article]) -> str:
+    """`reader clusters`: each story, its lead first (★), with why its articles were joined."""
+    if not stories:
+        return "no story is told by more than one article\n"
+    lines = []
+    for story in stories:
+        lines.append(f"{story.id}  {story.size} articles: {'; '.join(story.reasons)}")
+        for member in story.members:
+            article = articles.get(member)
+            if article is None:
+                continue
+            date = article.published.strftime("%Y-%m-%d") if article.published else "—"
+            mark = "★" if member == story.lead else " "
+            provider = sanitize(article.provider.name) or "unknown provider"
+            lines.append(f"  {mark} {date}  {sanitize(article.title)}  ({provider})")
+        lines.append("")
+    count = len(stories)
+    members = sum(story.size for story in stories)
+    lines.append(f"{count:,} {'story' if count == 1 else 'stories'} told by {members:,} articles")
     return "\n".join(lines) + "\n"
 
 

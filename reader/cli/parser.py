@@ -15,7 +15,7 @@ from reader.sorting import SORT_KEYS
 
 __all__ = ["SUBCOMMANDS", "UsageError", "build_app_parser", "build_parser", "join_query_values"]
 
-SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "state")
+SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "clusters", "state")
 
 
 class UsageError(Exception):
@@ -74,6 +74,9 @@ def build_parser() -> _Parser:
     )
     list_parser.add_argument("--limit", type=_non_negative_int, metavar="N")
     list_parser.add_argument("--all", action="store_true", help="include archived articles")
+    list_parser.add_argument(
+        "--group", action="store_true", help="one row per story (its lead), with its size"
+    )
     _add_query(list_parser)
     _add_state(list_parser)
     _add_cache(list_parser)
@@ -173,6 +176,17 @@ def build_parser() -> _Parser:
     _add_query(read_parser)
     _add_state(read_parser)
     _add_cache(read_parser)
+
+    clusters_parser = subparsers.add_parser(
+        "clusters", help="stories told by several articles (the same story from many outlets)"
+    )
+    _add_paths(clusters_parser)
+    clusters_parser.add_argument(
+        "--format", choices=("text", "json"), default="text", dest="output"
+    )
+    _add_query(clusters_parser)
+    _add_state(clusters_parser)
+    _add_cache(clusters_parser)
 
     state_parser = subparsers.add_parser("state", help="export or import the triage state")
     state_sub = state_parser.add_subparsers(dest="state_command", parser_class=_Parser)

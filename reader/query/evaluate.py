@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from reader.model import UNTOUCHED, Article, TriageState
 from reader.query.syntax import (
@@ -29,6 +30,9 @@ from reader.query.syntax import (
     Query,
     Text,
 )
+
+if TYPE_CHECKING:  # reader.clusters is imported only when stories are asked for
+    from reader.clusters import Clusters
 
 __all__ = ["QueryContext", "QueryIndex", "matches", "now"]
 
@@ -84,6 +88,8 @@ class QueryContext:
     states: Mapping[str, TriageState] = field(default_factory=dict)
     link_status: Mapping[str, str] = field(default_factory=dict)
     now: datetime = field(default_factory=_now)
+    clusters: Clusters | None = None
+    """Story clusters for `has:duplicates` and `cluster:` (None: no article has duplicates)."""
 
 
 def matches(
@@ -92,21 +98,27 @@ def matches(
     state: TriageState | None = None,
     link_status: str | None = None,
     now: datetime | None = None,
+    story: str | None = None,
 ) -> bool:
-    """The reference evaluator: does one article match? Slow and plain, for tests and one-offs."""
+    """The reference evaluator: does one article match? Slow and plain, for tests and one-offs.
+    `story`: the id of the story of two or more articles that the article is in, if any."""
     if query.root is None:
         return True
     moment = _utc(now) if now is not None else _now()
-    return _match_node(query.root, article, state or UNTOUCHED, link_status or "unchecked", moment)
+    return _match_node(
+        query.root, article, state or UNTOUCHED, link_status or "unchecked", moment, story
+    )
 
 
-def _match_node(node: Node, a: Article, state: TriageState, link: str, now: datetime) -> bool:
+def _match_node(
+    node: Node, a: Article, state: TriageState, link: str, now: datetime, story: str | None
+) -> bool:
     if isinstance(node, And):
-        return all(_match_node(c, a, state, link, now) for c in node.children)
+        return all(_match_node(c, a, state, link, now, story) for c in node.children)
     if isinstance(node, Or):
-        return any(_match_node(c, a, state, link, now) for c in node.children)
+        return any(_match_node(c, a, state, link, now, story) for c in node.children)
     if isinstance(node, Not):
-        return not _match_node(node.child, a, state, link, now)
+        return not _match_node(node.child, a, state, link, now, story)
     if isinstance(node, Text):
         needle = _fold(node.value)
         fields = (a.title, a.excerpt, a.provider.name, *a.topics)
@@ -121,6 +133,8 @@ def _match_node(node: Node, a: Article, state: TriageState, link: str, now: date
             return value == _fold(a.category)
         if node.field == "type":
             return value == _fold(a.type)
+        if node.field == "cluster":
+            return value == _fold(story or a.id)
         return value in {_fold(t) for t in state.tags}
     if isinstance(node, Flag):
         if node.field == "is":
@@ -137,6 +151,7 @@ def _match_node(node: Node, a: Article, state: TriageState, link: str, now: date
                 "image": a.image_count > 0,
                 "related": a.related_count > 0,
                 "body": a.has_body,
+                "duplicates": story is not None,
             }[node.value]
         return link == node.value
     if isinstance(node, Compare):
@@ -317,6 +332,10 @@ class QueryIndex:
                     return self._slow(node, cand)
                 prov = self._provider
                 return [i for i in cand if value in prov[i]]
+            if node.field == "cluster":
+                story_id = ctx.clusters.story_id if ctx.clusters is not None else str
+                ids = self.ids
+                return [i for i in cand if _fold(story_id(ids[i])) == value]
             if node.field == "tag":
                 states = ctx.states
                 ids = self.ids
@@ -369,9 +388,15 @@ class QueryIndex:
     def _slow(self, node: Node, cand: Sequence[int]) -> list[int]:
         """The reference evaluator per row: for needles holding the field separator."""
         articles = self.articles
-        return [i for i in cand if _match_node(node, articles[i], UNTOUCHED, "", _EPOCH)]
+        return [i for i in cand if _match_node(node, articles[i], UNTOUCHED, "", _EPOCH, None)]
 
     def _flag(self, node: Flag, cand: Sequence[int], ctx: QueryContext, *, full: bool) -> list[int]:
+        if node.value == "duplicates":
+            clusters = ctx.clusters
+            if clusters is None:
+                return []
+            ids = self.ids
+            return [i for i in cand if clusters.story_of(ids[i]) is not None]
         if node.field == "has":
             if full:
                 return list(self._has[node.value])

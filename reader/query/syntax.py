@@ -57,9 +57,9 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """`topic:`, `provider:`, `category:`, `type:`, `tag:` with its value as typed."""
+    """`topic:`, `provider:`, `category:`, `type:`, `tag:`, `cluster:` with its value as typed."""
 
-    field: Literal["topic", "provider", "category", "type", "tag"]
+    field: Literal["topic", "provider", "category", "type", "tag", "cluster"]
     value: str
 
 
@@ -114,10 +114,10 @@ class Or:
 
 Node = Text | Match | Flag | Compare | DateBound | Age | Not | And | Or
 
-_MATCH_FIELDS = ("topic", "provider", "category", "type", "tag")
+_MATCH_FIELDS = ("topic", "provider", "category", "type", "tag", "cluster")
 _FLAG_VALUES: dict[str, tuple[str, ...]] = {
     "is": ("read", "unread", "starred", "archived"),
-    "has": ("original", "amp", "image", "related", "body"),
+    "has": ("original", "amp", "image", "related", "body", "duplicates"),
     "link": ("alive", "broken", "unchecked"),
 }
 FIELDS: tuple[str, ...] = (
@@ -176,6 +176,15 @@ def uses_state(query: Query) -> bool:
 def uses_links(query: Query) -> bool:
     """True when link-check results (`link:`) can change the result."""
     return any(isinstance(n, Flag) and n.field == "link" for n in query.nodes())
+
+
+def uses_clusters(query: Query) -> bool:
+    """True when story clusters (`has:duplicates`, `cluster:`) can change the result."""
+    return any(
+        (isinstance(n, Flag) and n.value == "duplicates")
+        or (isinstance(n, Match) and n.field == "cluster")
+        for n in query.nodes()
+    )
 
 
 def uses_time(query: Query) -> bool:

@@ -165,6 +165,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("set_view('archived')", "4", "Archived", "Views", "View: archived"),
     Action("set_view('all')", "5", "All", "Views", "View: all articles"),
     Action("search", "slash", "Search", "Views", "Search and filter (query language)", footer=True),
+    Action(
+        "toggle_grouped",
+        "z",
+        "Group stories",
+        "Views",
+        "Group: each story once, its other sources in the detail pane",
+    ),
     Action("toggle_sidebar", "b", "Sidebar", "Views", "Saved searches, views, topics, providers"),
     # The search bar
     Action(

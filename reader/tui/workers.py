@@ -19,18 +19,23 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import ProgressBar
 
 from reader.browser import choose_link, open_in_browser, ordered_links
 from reader.check import LinkCheckService, article_links
 from reader.links import is_checkable_url
-from reader.model import Article, LinkResult
+from reader.model import Article, Collection, LinkResult
+from reader.query import Query, uses_clusters
 from reader.reading import ReadingCache, ReadResult, read_articles, readable_links
 from reader.session import Session
 from reader.tui.widgets.article_detail import ArticleDetail
+
+if TYPE_CHECKING:
+    from reader.clusters import Clusters
 
 __all__ = [
     "BrowserDone",
@@ -40,6 +45,7 @@ __all__ = [
     "LinkWork",
     "LinksChecked",
     "ReadingWork",
+    "StoryWork",
     "install_daemon_executor",
 ]
 
@@ -152,6 +158,16 @@ class LinkWork:
         total = len({url for _, _, url in article_links(articles)})
         self._submit(articles, recheck=recheck, progress=progress and total > 1)
         return total
+
+    def checked(self, event: LinksChecked, article_list: Any, detail: Any) -> None:
+        """A batch of results: into the session, the progress bar, the list and the detail."""
+        touched = self.session.add_link_results(event.results)
+        if event.progress:
+            self.screen.query_one("#check-progress", ProgressBar).advance(len(event.results))
+        article_list.refresh_rows()
+        current = detail.article
+        if current is not None and current.id in touched:
+            detail.show_links(self.session.link_results)
 
     def ended(self, event: LinkCheckEnded) -> None:
         """A check job ended: open what waited for it, or say how the view's check went."""
@@ -373,3 +389,102 @@ class ReadingWork:
 
         threading.Thread(target=run, name="reader-reading", daemon=True).start()
         return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouped mode: story clusters
+
+
+class StoryWork:
+    """Grouped mode (`z`) for a screen: the stories are found on a daemon thread (a cold
+    100,000 articles take seconds; a warm start reads one cache file), then the rows group.
+
+    `refresh` is the screen's repaint of rows, counts and header. The stories are found again
+    for each new collection (files changed) while grouped mode, or a query that needs them
+    (`has:duplicates`, `cluster:`), is on.
+    """
+
+    def __init__(self, screen: Screen[Any], session: Session, refresh: Callable[[], None]):
+        self.screen = screen
+        self.session = session
+        self.refresh = refresh
+        self.wanted = False
+        """Grouped mode was asked for (it shows once the stories are found)."""
+        self._finding: Collection | None = None
+
+    def toggle(self) -> None:
+        session = self.session
+        self.wanted = not (session.grouped or self.wanted)
+        if not self.wanted:
+            session.set_grouped(False)
+            self.refresh()
+            self.screen.notify("Every article shown (z groups each story's articles)", timeout=2)
+        elif self._known():
+            self._group()
+        else:
+            self.screen.notify("Finding the stories…", timeout=3)
+            self.find()
+
+    def needed_by(self, query: Query | None) -> None:
+        """A query that asks about stories: find them if they are not known."""
+        if query is not None and uses_clusters(query) and not self._known():
+            self.find()
+
+    def collection_changed(self) -> None:
+        if self.wanted or self.session.grouped:
+            self.find()
+
+    def _known(self) -> bool:
+        return self.session.clusters is not None
+
+    def find(self) -> None:
+        collection = self.session.collection
+        if self._finding is collection:
+            return
+        self._finding = collection
+        app = self.screen.app
+        use_cache = getattr(app, "use_cache", True)  # --no-cache: neither read nor write it
+
+        def run() -> None:
+            from reader.stories import load_clusters
+
+            try:
+                clusters = load_clusters(collection, use_cache=use_cache)
+            except Exception as exc:  # a failing cache folder must not kill the thread silently
+                with contextlib.suppress(RuntimeError):
+                    app.call_from_thread(self._failed, collection, str(exc))
+                return
+            with contextlib.suppress(RuntimeError):  # the app has gone: nobody to tell
+                app.call_from_thread(self._found, collection, clusters)
+
+        threading.Thread(target=run, name="reader-stories", daemon=True).start()
+
+    def _found(self, collection: Collection, clusters: Clusters) -> None:
+        if self._finding is collection:
+            self._finding = None
+        if collection is not self.session.collection:
+            return  # a newer load is shown: its own search is on its way
+        self.session.set_clusters(clusters, collection.fingerprint)
+        if self.wanted:
+            self._group()
+        else:
+            self.refresh()
+
+    def _failed(self, collection: Collection, error: str) -> None:
+        if self._finding is collection:
+            self._finding = None
+        self.wanted = False
+        self.screen.notify(f"Stories not found: {error}", severity="error", timeout=6)
+
+    def _group(self) -> None:
+        session = self.session
+        session.set_grouped(True)
+        self.refresh()
+        clusters = session.clusters
+        told = sum(story.size for story in clusters.stories) if clusters is not None else 0
+        count = len(clusters) if clusters is not None else 0
+        stories = f"{count:,} {'story' if count == 1 else 'stories'}"
+        self.screen.notify(
+            f"Grouped: {stories} told by {told:,} articles shown once (z: every article)",
+            timeout=3,
+        )

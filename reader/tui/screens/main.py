@@ -39,6 +39,7 @@ from reader.tui.workers import (
     LinksChecked,
     LinkWork,
     ReadingWork,
+    StoryWork,
 )
 from reader.views import VIEW_LABELS, VIEWS, in_view
 
@@ -63,6 +64,7 @@ class MainScreen(Screen[None]):
         self.collection_label = collection_name(self.roots)  # resolves paths: once, not per key
         self.links = links(self)
         self.full_texts = ReadingWork(self, session, reading_cache_dir(), lambda: self.detail)
+        self.stories = StoryWork(self, session, lambda: self.states_changed([]))
         self.auto_check_links = auto_check_links
         self.query_error: str | None = None
         self._detail_timer: Timer | None = None
@@ -107,6 +109,7 @@ class MainScreen(Screen[None]):
         article_list = self.article_list
         article_list.state_lookup = session.state
         article_list.link_lookup = session.link_summary.get
+        article_list.marker_lookup = session.story_marker
         article_list.sort_key = session.sort_key
         article_list.sort_reverse = session.sort_reverse
         article_list.empty_message = "Loading the collection…"
@@ -127,6 +130,7 @@ class MainScreen(Screen[None]):
         keep_row = article_list.cursor_row
         previous_errors = len(session.collection.errors) if not first else 0
         session.set_collection(collection)
+        self.stories.collection_changed()
         article_list.link_lookup = session.link_summary.get
         article_list.set_articles(session.articles)
         self._show_rows()
@@ -181,6 +185,7 @@ class MainScreen(Screen[None]):
         arrow = "▼" if is_descending(session.sort_key, session.sort_reverse) else "▲"
         header.sort = f"{session.sort_key} {arrow}"
         header.loading = not session.loaded
+        header.grouped = session.grouped and session.clusters is not None
         header.refresh_text()
 
     def _sorted(self) -> None:
@@ -189,16 +194,7 @@ class MainScreen(Screen[None]):
         self._show_rows()
 
     def _refresh_sidebar(self) -> None:
-        """New counts in the sidebar, when it shows (counting costs a query per saved search)."""
-        sidebar = self.sidebar
-        if sidebar.display:
-            session = self.session
-            sidebar.update_facets(
-                session.articles,
-                session.states,
-                session.saved_search_counts(),
-                session.unread_counts(),
-            )
+        self.sidebar.show_counts(self.session)
 
     # ------------------------------------------------------------------ the detail, reading mode
 
@@ -231,6 +227,7 @@ class MainScreen(Screen[None]):
             state=session.state(article_id),
             links=session.link_results,
             related_lookup=session.related_target,
+            sources=session.story_sources(article_id),
         )
         if article is not None and self.detail.reading:
             self.full_texts.show(article)
@@ -270,6 +267,9 @@ class MainScreen(Screen[None]):
     @on(ArticleDetail.RelatedSelected)
     def _jump_to_related(self, event: ArticleDetail.RelatedSelected) -> None:
         article_list = self.article_list
+        if self.session.grouped and not article_list.move_cursor_to_id(event.article_id):
+            self._show_detail(event.article_id)  # another source of the story: shown in place
+            return
         if not article_list.move_cursor_to_id(event.article_id):
             # Not in the current view or search: widen to everything, then jump.
             self.query_bar.clear_query()
@@ -324,6 +324,9 @@ class MainScreen(Screen[None]):
         self.session.reverse_sort()
         self._sorted()
 
+    def action_toggle_grouped(self) -> None:
+        self.stories.toggle()
+
     def action_set_view(self, view: str) -> None:
         if view in VIEWS:
             self.session.set_view(view)
@@ -364,11 +367,12 @@ class MainScreen(Screen[None]):
                 "Archived (u to undo)" if archived else "Moved back to the inbox", timeout=2
             )
 
-        session.triage([article_id], archived=archived, then=moved)
+        session.triage(session.story_ids(article_id), archived=archived, then=moved)
 
     def action_mark_all_read(self) -> None:
         session = self.session
-        ids = [session.articles[i].id for i in self.article_list.order]
+        rows = self.article_list.order
+        ids = [m for i in rows for m in session.story_ids(session.articles[i].id)]
         unread = [i for i in ids if not session.state(i).read]
         if not unread:
             self.notify("Every article in this view is already read.", timeout=2)
@@ -433,6 +437,7 @@ class MainScreen(Screen[None]):
             return
         self.query_error = None
         bar.show_error(None)
+        self.stories.needed_by(query)
         session = self.session
         if session.searches_in_background and session.loaded:
             # Large collections filter in a thread: typing never waits for a slow query, and a
@@ -549,13 +554,7 @@ class MainScreen(Screen[None]):
 
     @on(LinksChecked)
     def _links_checked(self, event: LinksChecked) -> None:
-        touched = self.session.add_link_results(event.results)
-        if event.progress:
-            self.query_one("#check-progress", ProgressBar).advance(len(event.results))
-        self.article_list.refresh_rows()
-        current = self.detail.article
-        if current is not None and current.id in touched:
-            self.detail.show_links(self.session.link_results)
+        self.links.checked(event, self.article_list, self.detail)
 
     @on(LinkCheckEnded)
     def _link_check_ended(self, event: LinkCheckEnded) -> None:

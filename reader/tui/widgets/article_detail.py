@@ -7,7 +7,7 @@ interpret Rich markup either).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -88,6 +88,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._body_text: str | None = None
         self._related_ids: list[str | None] = []
         self._related_key: tuple[object, ...] | None = None
+        self._source_ids: list[str] | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.reading = False
         """Reading mode: the body is the full text (`show_full_text`), not the file's."""
@@ -101,6 +102,8 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         yield Static(id="detail-reading")
         yield Markdown(id="detail-body")
         yield Static(id="detail-links")
+        yield Static(id="detail-sources-label")
+        yield OptionList(id="detail-sources")
         yield Static(Text("Related", style="bold"), id="detail-related-label")
         yield OptionList(id="detail-related")
 
@@ -117,8 +120,10 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         state: TriageState = UNTOUCHED,
         links: Mapping[str, LinkResult] | None = None,
         related_lookup: RelatedLookup | None = None,
+        sources: Sequence[Article] = (),
     ) -> None:
-        """Show `article` (None: an empty pane with a hint)."""
+        """Show `article` (None: an empty pane with a hint); `sources`: the other articles of
+        its story, listed under the links (Enter shows one)."""
         same = article is not None and article is self.article
         self.article = article
         self._state = state
@@ -129,6 +134,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             self._set_body("")
             self.query_one("#detail-links", Static).update("")
             self._set_related((), related_lookup)
+            self._set_sources(())
             return
         head.update(self._head(article, state))
         if not same:
@@ -136,6 +142,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             self._set_body("" if self.reading else article.body)
             self._set_related(article.related, related_lookup)
             self.scroll_home(animate=False)
+        self._set_sources(sources)
         self.show_links(self._links)
 
     # ------------------------------------------------------------------ reading mode
@@ -349,11 +356,45 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             )
         )
 
+    def _set_sources(self, sources: Sequence[Article]) -> None:
+        ids = [article.id for article in sources]
+        if ids == self._source_ids:
+            return
+        self._source_ids = ids
+        options = self.query_one("#detail-sources", OptionList)
+        label = self.query_one("#detail-sources-label", Static)
+        options.clear_options()
+        label.display = options.display = bool(sources)
+        if not sources:
+            return
+        label.update(
+            Text.assemble(
+                (f"Also reported by {len(sources)}", "bold"),
+                ("  (the same story: Enter shows one)", "dim"),
+            )
+        )
+        prompts = []
+        for article in sources:
+            prompt = Text()
+            prompt.append(sanitize(article.provider.name) or "unknown provider", style="bold")
+            prompt.append("  " + sanitize(article.title))
+            if article.published is not None:
+                prompt.append("  " + article.published.strftime("%Y-%m-%d"), style="dim")
+            prompts.append(Option(prompt))
+        options.add_options(prompts)
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # Tab into the related list lands on its first entry, so Enter jumps at once.
-        options = self.query_one("#detail-related", OptionList)
-        if event.widget is options and options.highlighted is None and options.option_count:
-            options.highlighted = 0
+        # Tab into a list of articles lands on its first entry, so Enter acts at once.
+        for name in ("#detail-sources", "#detail-related"):
+            options = self.query_one(name, OptionList)
+            if event.widget is options and options.highlighted is None and options.option_count:
+                options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#detail-sources")
+    def _source_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self._source_ids):
+            self.post_message(self.RelatedSelected(self._source_ids[event.option_index], self))
 
     @on(OptionList.OptionSelected, "#detail-related")
     def _related_chosen(self, event: OptionList.OptionSelected) -> None:

@@ -203,6 +203,8 @@ class ArticleList(ScrollView, can_focus=True):
         """Article id -> triage state; None: no state (every row plain)."""
         self.link_lookup: Callable[[str], str | None] | None = None
         """Article id -> "alive" | "broken" | other failure | None (not checked)."""
+        self.marker_lookup: Callable[[str], str] | None = None
+        """Article id -> text after its title (` +3`: a story's other sources), or ""."""
         self.now: Callable[[], datetime] = lambda: datetime.now().astimezone()
         """The clock for relative dates (tests may replace it)."""
         self.empty_message = "No articles here."
@@ -539,7 +541,12 @@ class ArticleList(ScrollView, can_focus=True):
                 segments.append(Segment(" " * (w - 3 + _GAP), plain))
                 continue
             if key == "title":
-                segments.extend(self._title_segments(article, state, w, plain, styled))
+                chips = self.marker_lookup(article.id) if self.marker_lookup is not None else ""
+                if state is not None and state.tags:
+                    chips += "".join(f" #{sanitize(tag)}" for tag in state.tags)
+                tag_style = styled(get("article-list--tag"))
+                title = sanitize(article.title)
+                segments.extend(_title_segments(title, chips, w, plain, tag_style))
             elif key == "date":
                 text = relative_time(article.published, self.now())
                 segments.append(Segment(fit_cells(text, w), styled(dim)))
@@ -589,29 +596,20 @@ class ArticleList(ScrollView, can_focus=True):
             segments.append(Segment(glyph, styled(get(component), keep_colour=True)))
         return segments
 
-    def _title_segments(
-        self,
-        article: Article,
-        state: TriageState | None,
-        width: int,
-        plain: Style,
-        styled: Callable[..., Style],
-    ) -> list[Segment]:
-        title = sanitize(article.title)
-        chips = ""
-        if state is not None and state.tags:
-            chips = "".join(f" #{sanitize(tag)}" for tag in state.tags)
-        if chips:
-            chips_width = len(chips) if chips.isascii() else _cells(chips)
-            room = width - chips_width
-            if room >= min(10, _cells(title)):
-                title_text = truncate_cells(title, room)
-                chips_text = fit_cells(chips, width - _cells(title_text))
-                return [
-                    Segment(title_text, plain),
-                    Segment(chips_text, styled(self.get_component_rich_style("article-list--tag"))),
-                ]
-        return [Segment(fit_cells(title, width), plain)]
+
+def _title_segments(
+    title: str, chips: str, width: int, plain: Style, chip_style: Style
+) -> list[Segment]:
+    """The title cell: the title, then the chips (story size, tags) when there is room for a
+    readable part of the title beside them."""
+    if chips:
+        chips_width = len(chips) if chips.isascii() else _cells(chips)
+        room = width - chips_width
+        if room >= min(10, _cells(title)):
+            title_text = truncate_cells(title, room)
+            chips_text = fit_cells(chips, width - _cells(title_text))
+            return [Segment(title_text, plain), Segment(chips_text, chip_style)]
+    return [Segment(fit_cells(title, width), plain)]
 
 
 def _cells(text: str) -> int:

@@ -23,6 +23,8 @@ class AppHeader(Static):
         self.query = ""
         self.sort = "date ▼"
         self.loading = True
+        self.grouped = False
+        """Grouped mode: rows and counts are stories."""
 
     def on_resize(self) -> None:
         self.refresh_text()
@@ -38,7 +40,11 @@ class AppHeader(Static):
             self.update(text)
             return
         text.append("  ")
-        text.append(f"{self.shown:,} of {self.total:,}", style="bold")
+        if self.grouped:  # the counts are stories: so is the total
+            total = self.counts.get("all", self.total)
+            text.append(f"{self.shown:,} of {total:,} stories", style="bold")
+        else:
+            text.append(f"{self.shown:,} of {self.total:,}", style="bold")
         text.append("  ")
         for number, key in enumerate(VIEWS, start=1):
             label = VIEW_LABELS[key]

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from reader.model import UNTOUCHED, Article, TriageState
 from reader.query import quote_value
+from reader.session import Session
 from reader.tui.formatting import sanitize
 from reader.views import VIEW_LABELS, VIEWS, in_view
 
@@ -61,6 +62,13 @@ class Sidebar(Vertical):
                 if not options.get_option_at_index(index).disabled:
                     options.highlighted = index
                     break
+
+    def show_counts(self, session: Session) -> None:
+        """New counts from `session`, when the sidebar shows (counting costs a query per saved
+        search)."""
+        if self.display:
+            session_counts = session.saved_search_counts(), session.unread_counts()
+            self.update_facets(session.articles, session.states, *session_counts)
 
     def update_facets(
         self,
