@@ -10,7 +10,6 @@ import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from reader.links import is_checkable_url
 from reader.model import LinkKind, LinkResult, LinkStatus, Urls
 
 __all__ = [
@@ -54,6 +53,8 @@ class LinkChoice:
 
 def ordered_links(urls: Urls, *, prefer_amp: bool = False) -> list[tuple[LinkKind, str]]:
     """The article's openable (http(s)) URLs in preference order; AMP first with `prefer_amp`."""
+    from reader.links import is_checkable_url  # httpx: not before the app's first frame
+
     order = AMP_ORDER if prefer_amp else DEFAULT_ORDER
     links = []
     for kind in order:
@@ -93,6 +94,8 @@ def open_in_browser(url: str, *, opener: Callable[[str], bool] | None = None) ->
     console browser runs, so call this from a thread worker. Any other URL (`javascript:`,
     `file:`, malformed) raises `UnsafeURLError`: it is a bug or hostile data, never a silent no-op.
     """
+    from reader.links import is_checkable_url
+
     if not is_checkable_url(url):
         raise UnsafeURLError(f"refusing to open a non-http(s) URL: {url!r}")
     open_url = opener if opener is not None else _webbrowser_open

@@ -6,6 +6,7 @@ and `reader check`'s text all take them from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from reader.model import Article, LinkResult, LinkStatus
@@ -15,6 +16,8 @@ __all__ = [
     "ARTICLE_GLYPHS",
     "STATUS_SYMBOLS",
     "ArticleLinkStatus",
+    "count_statuses",
+    "failure_reason",
     "format_status",
     "summarize",
 ]
@@ -30,7 +33,8 @@ STATUS_SYMBOLS: dict[LinkStatus | None, str] = {
 _REDIRECTED = "↪"
 
 ArticleLinkStatus = str
-"""`alive` (every checked URL alive), `broken` (some checked URL is not), or absent: unchecked."""
+"""`alive` (some checked URL is alive: the article can be read), `broken` (URLs were checked and
+none is alive), or absent: unchecked."""
 
 ARTICLE_GLYPHS: dict[ArticleLinkStatus | None, str] = {"alive": "✓", "broken": "✗", None: "·"}
 """The list's link column, by the article's status."""
@@ -39,15 +43,40 @@ ARTICLE_GLYPHS: dict[ArticleLinkStatus | None, str] = {"alive": "✓", "broken":
 def summarize(
     articles: Iterable[Article], results: Mapping[str, LinkResult]
 ) -> dict[str, ArticleLinkStatus]:
-    """article id -> "alive" | "broken" for articles with at least one checked URL."""
+    """article id -> "alive" | "broken" for articles with at least one checked URL: whether the
+    article has a live link at all (a dead original beside a live AMP copy is still readable)."""
     summary: dict[str, str] = {}
     for article in articles:
         statuses = [results[url].status for _, url in article.urls.items() if url in results]
         if not statuses:
             continue
-        alive = all(status is LinkStatus.ALIVE for status in statuses)
+        alive = any(status is LinkStatus.ALIVE for status in statuses)
         summary[article.id] = "alive" if alive else "broken"
     return summary
+
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+
+
+def failure_reason(result: LinkResult | None) -> str:
+    """Why a link is not alive, in a few words ("Name or service not known"), or ""."""
+    if result is None or result.status is LinkStatus.ALIVE or not result.error:
+        return ""
+    if result.status is LinkStatus.BROKEN and result.code is not None and result.code >= 400:
+        return ""  # the code says it
+    return sanitize(_ERRNO.sub("", result.error.strip()))[:120]
+
+
+def count_statuses(results: Iterable[LinkResult | None]) -> str:
+    """`3 alive, 1 broken, 2 unreachable, 1 timed out` (each kind of failure apart)."""
+    counts: dict[str, int] = {}
+    for result in results:
+        name = "unchecked" if result is None else result.status.value
+        counts[name] = counts.get(name, 0) + 1
+    words = {"timeout": "timed out"}
+    order = ["alive", "broken", "unreachable", "timeout", "invalid", "unchecked"]
+    parts = [f"{counts[k]:,} {words.get(k, k)}" for k in order if counts.get(k)]
+    return ", ".join(parts) or "no links"
 
 
 def format_status(result: LinkResult | None) -> str:

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from reader.link_status import summarize
-from reader.loader import canonical_url_key, complete_article
 from reader.model import (
     UNTOUCHED,
     Article,
@@ -122,6 +121,8 @@ class Session:
     def set_collection(self, collection: Collection, *, mark_seen: bool = True) -> None:
         """Show a (re)loaded collection: indexes rebuilt, rows recomputed; its articles' first
         sighting stamped in the store (`mark_seen`)."""
+        from reader.loader import canonical_url_key  # loaded already by whoever loaded these
+
         self.collection = collection
         articles = collection.articles
         self._by_id = {article.id: i for i, article in enumerate(articles)}
@@ -298,6 +299,8 @@ class Session:
             return article
         full = self._full.get(article.id)
         if full is None or full.path != article.path:
+            from reader.loader import complete_article
+
             full = complete_article(article)
             self._full[article.id] = full
             if len(self._full) > _FULL_CACHE_SIZE:
@@ -307,7 +310,7 @@ class Session:
     def related_target(self, related: RelatedArticle) -> str | None:
         """The id of the article in the collection that a related entry points at."""
         for _, url in related.urls.items():
-            target = self._related_index.get(canonical_url_key(url))
+            target = self._related_index.get(_url_key(url))
             if target:
                 return target
         return self._related_index.get("title:" + related.title.casefold())
@@ -439,6 +442,12 @@ class Session:
             self.saves.submit(label, write, apply)
         else:
             apply(write(self.store))
+
+
+def _url_key(url: str) -> str:
+    from reader.loader import canonical_url_key
+
+    return canonical_url_key(url)
 
 
 def _touched(states: Mapping[str, TriageState]) -> dict[str, TriageState]:

@@ -34,7 +34,7 @@ async def test_screenshot_without_a_downloads_folder_lands_in_the_working_direct
         await pilot.pause()
         assert saved is not None and Path(saved).parent.resolve() == work.resolve()
         assert Path(saved).read_text(encoding="utf-8").startswith("<svg")
-        assert any(saved in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any(saved in n.message for n in app._notifications))
         assert not (home / "Downloads").exists()
 
 
@@ -67,8 +67,12 @@ async def test_state_file_replaced_by_another_database_keeps_working(tmp_path: P
         original = foreign.read_bytes()
         os.replace(foreign, state)
         await wait_until(pilot, lambda: app.store.path != state)  # a session-only file now
+
+        def said(text: str) -> bool:  # a notification is a message: shown a moment later
+            return any(text in n.message for n in app._notifications)
+
+        await wait_until(pilot, lambda: said("another file was put in its place"))
         messages = [n.message for n in app._notifications]
-        assert any("another file was put in its place" in m for m in messages), messages
         assert any(str(app.rescue_path) in m and "reader state import" in m for m in messages)
         assert app.session.states[first].starred  # nothing lost
         assert _rescued(app)[first]["starred"]
@@ -137,3 +141,95 @@ def test_help_columns_hold_every_group_once() -> None:
     assert sum(group in first for group, _ in help_groups()) == 3  # three titles side by side
     for group, _ in help_groups():
         assert text.count(group) >= 1
+
+
+def _feed_of(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        (folder / f"a{number:03}.md").write_text(
+            f'---\ntitle: "Article number {number} with a fairly long title to fit"\n'
+            f"publishedDateTime: 2026-11-{1 + number % 28:02}T10:00:00Z\n"
+            f'topics: ["Topic {number % 3}"]\nprovider:\n  name: "Outlet"\n---\n',
+            encoding="utf-8",
+        )
+    return folder
+
+
+async def test_columns_do_not_depend_on_whether_the_scrollbar_shows(tmp_path: Path) -> None:
+    layouts = []
+    for count in (3, 200):  # one screen, many screens
+        app = make_app(_feed_of(tmp_path / f"feed{count}", count))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            article_list = app.main.article_list
+            layouts.append([(c.key, c.x, c.width) for c in article_list._columns()])
+    assert layouts[0] == layouts[1]
+
+
+async def test_the_topic_column_shows_the_topic_searched_for(tmp_path: Path) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(
+        '---\ntitle: "Grid batteries get cheaper"\npublishedDateTime: 2026-11-01T10:00:00Z\n'
+        'topics: ["Energy", "Batteries"]\n---\n',
+        encoding="utf-8",
+    )
+    app = make_app(feed)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        article_list = app.main.article_list
+        row = article_list.render_line(1).text  # line 0 is the header
+        assert "Energy" in row and "Batteries" not in row
+        await pilot.press("slash", *"topic:batteries", "enter")
+        await wait_until(pilot, lambda: app.session.query is not None)
+        await pilot.pause()
+        row = article_list.render_line(1).text
+        assert "Batteries" in row and "Energy" not in row
+
+
+async def test_typing_a_field_term_never_empties_the_list_on_the_way(tmp_path: Path) -> None:
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        counts = []
+        for key in "quality>50":
+            await pilot.press(key)
+            await pilot.pause()
+            counts.append(app.main.article_list.row_count)
+        assert min(counts) > 0, counts  # `quality` alone (a word matching nothing) never ran
+        assert app.session.query_text == "quality>50"
+        assert counts[-1] == 2
+
+
+async def test_a_field_name_alone_is_searched_on_enter(tmp_path: Path) -> None:
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"type", "enter")
+        await pilot.pause()
+        assert app.session.query_text == "type"
+
+
+async def test_after_a_search_the_cursor_is_on_the_first_result(tmp_path: Path) -> None:
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        article_list = app.main.article_list
+        await pilot.press("j", "j")
+        assert article_list.cursor_row == 2
+        await pilot.press("slash", *"orion", "enter")
+        await pilot.pause()
+        assert article_list.row_count >= 1 and article_list.cursor_row == 0
+
+
+async def test_a_long_query_error_is_shown_in_full(tmp_path: Path) -> None:
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(60, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"(kestrel OR orion) AND provider:x quality>")
+        await pilot.pause()
+        error = app.main.query_error
+        assert error is not None and len(error) > 40
+        assert " ".join(error.split()) in " ".join(screen_text(app).split())

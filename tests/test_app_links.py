@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reader.tui.screens.link_chooser import LinkChooserScreen
-from tests.http_server import LinkTestServer, link_server  # noqa: F401
+from tests.http_server import LinkTestServer, closed_port, link_server  # noqa: F401
 from tests.tui_fixtures import make_app, screen_text, settle, wait_until
 
 
@@ -51,7 +51,8 @@ async def test_detail_shows_statuses_and_o_opens_live_amp(link_feed, link_server
         await pilot.pause()
         text = screen_text(app)
         assert "✗ 404" in text and "✗ 410" in text and "✓ 200" in text
-        assert app.session.link_summary[app.main.article_list.cursor_id] == "broken"
+        # Original and web are dead, the AMP copies alive: the article has a live link.
+        assert app.session.link_summary[app.main.article_list.cursor_id] == "alive"
         await pilot.press("o")
         await wait_until(pilot, lambda: recorder.urls)
         assert recorder.urls == [link_server.url("/ok?amp")]
@@ -176,3 +177,36 @@ async def test_c_rechecks_and_C_checks_view(tmp_path, link_server):  # noqa: F81
         assert before >= 1
         await pilot.press("c")
         await wait_until(pilot, lambda: link_server.hits(path) > before)
+
+
+async def test_c_says_checking_then_when_and_unreachable_shows_why(tmp_path, link_server):  # noqa: F811
+    sock, port = closed_port()
+    try:
+        feed = tmp_path / "feed"
+        write(
+            feed,
+            "mixed",
+            originalUrl=f"http://127.0.0.1:{port}/refused",
+            webUrl=link_server.url("/slow/1?c"),
+        )
+        app = make_app(feed, check_links=False)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            detail = app.main.detail
+            await pilot.press("c")
+            await pilot.pause()
+            assert detail.checking and "checking…" in screen_text(app)
+            await wait_until(pilot, lambda: not detail.checking)
+            await wait_until(
+                pilot, lambda: any("Links checked" in n.message for n in app._notifications)
+            )
+            text = screen_text(app)
+            assert "checked " in text and "checking…" not in text
+            message = next(n.message for n in app._notifications if "Links checked" in n.message)
+            assert "1 alive" in message and "1 unreachable" in message
+            assert "⚠ unreachable" in text
+            result = app.session.link_results[f"http://127.0.0.1:{port}/refused"]
+            assert result.error and f"({result.error}" in text.replace("\n", "")
+            assert app.session.link_summary[detail.article.id] == "alive"
+    finally:
+        sock.close()

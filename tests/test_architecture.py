@@ -79,3 +79,31 @@ def test_headless_commands_import_neither_textual_nor_httpx() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().endswith("[]"), result.stderr
+
+
+def test_the_app_imports_nothing_its_first_frame_does_not_need() -> None:
+    """Start-up (issue 14): loading, YAML, link checking, reading mode and story clustering
+    are imported when first used (the collection is parsed in a worker after the first
+    frame), not with the app."""
+    heavy = (
+        "httpx",
+        "reader.links",
+        "reader.reading",
+        "reader.clusters",
+        "reader.loader",
+        "reader.frontmatter",
+        "yaml",
+        "ftfy",
+        "watchfiles",
+        "rapidfuzz",
+        "trafilatura",
+    )
+    code = (
+        "import sys; import reader.tui.app;"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("[]"), result.stderr

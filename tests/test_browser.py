@@ -190,3 +190,26 @@ def test_format_status() -> None:
     assert format_status(result(ORIGINAL, TIMEOUT, None)) == "⏱ timeout"
     assert format_status(result("javascript:x", LinkStatus.INVALID, None)) == "⊘ invalid"
     assert format_status(result(ORIGINAL, LinkStatus.UNREACHABLE, None)) == "⚠ unreachable"
+
+
+def test_article_with_any_live_link_is_alive_and_failures_are_counted_apart() -> None:
+    from reader.link_status import count_statuses, failure_reason, summarize
+    from reader.model import Article, Urls
+
+    article = Article(
+        id="a", path="a.md", title="t", urls=Urls(original=ORIGINAL, amp="https://amp.example/a")
+    )
+    dead = result(ORIGINAL, BROKEN, 404)
+    live = result("https://amp.example/a", ALIVE)
+    assert summarize([article], {ORIGINAL: dead, live.url: live}) == {"a": "alive"}
+    assert summarize([article], {ORIGINAL: dead}) == {"a": "broken"}
+    assert summarize([article], {}) == {}
+    gone = result(
+        ORIGINAL, LinkStatus.UNREACHABLE, None, error="[Errno -2] Name or service not known"
+    )
+    slow = result(ORIGINAL, TIMEOUT, None)
+    assert failure_reason(gone) == "Name or service not known"
+    assert failure_reason(dead) == "" and failure_reason(live) == "" and failure_reason(None) == ""
+    assert count_statuses([live, dead, gone, gone, slow, None]) == (
+        "1 alive, 1 broken, 2 unreachable, 1 timed out, 1 unchecked"
+    )

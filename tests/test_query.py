@@ -704,3 +704,32 @@ def test_search_finds_non_ascii_words() -> None:
         ("a", [0, 1, 2, 3]),
     ]:
         assert index.select(parse_query(text), context) == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("q", True),
+        ("qual", True),
+        ("quality", True),
+        ("kestrel -top", True),
+        ("(is", True),
+        ("quality>", False),
+        ("topic:AI", False),
+        ("kestrel", False),
+        ("qu ", False),
+        ("", False),
+    ],
+)
+def test_ends_in_field_name(text: str, expected: bool) -> None:
+    from reader.query import ends_in_field_name
+
+    assert ends_in_field_name(text) is expected
+
+
+def test_wanted_topics_skip_negated_ones() -> None:
+    from reader.query import wanted_topics
+
+    query = parse_query('topic:AI OR (topic:"Space Tech" -topic:Robots)')
+    assert wanted_topics(query) == ["AI", "Space Tech"]
+    assert wanted_topics(None) == []

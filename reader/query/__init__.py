@@ -49,12 +49,14 @@ from reader.query.syntax import (
     Query,
     QueryError,
     Text,
+    ends_in_field_name,
     parse_query,
     quote_value,
     uses_clusters,
     uses_links,
     uses_state,
     uses_time,
+    wanted_topics,
 )
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "QueryError",
     "QueryIndex",
     "Text",
+    "ends_in_field_name",
     "matches",
     "now",
     "parse_query",
@@ -81,4 +84,5 @@ __all__ = [
     "uses_links",
     "uses_state",
     "uses_time",
+    "wanted_topics",
 ]

@@ -27,11 +27,13 @@ __all__ = [
     "Query",
     "QueryError",
     "Text",
+    "ends_in_field_name",
     "parse_query",
     "quote_value",
     "uses_links",
     "uses_state",
     "uses_time",
+    "wanted_topics",
 ]
 
 
@@ -163,6 +165,32 @@ def _walk(node: Node) -> Iterator[Node]:
     elif isinstance(node, And | Or):
         for child in node.children:
             yield from _walk(child)
+
+
+def ends_in_field_name(text: str) -> bool:
+    """Whether `text` ends in what may be the start of a field term (`qual`, `is`, `topic`)
+    still being typed: searching for it as a word would empty the list for a keystroke."""
+    if not text or text[-1].isspace():
+        return False
+    word = text.split()[-1].lstrip("-(").lower()
+    return word.isalpha() and any(name.startswith(word) for name in FIELDS)
+
+
+def wanted_topics(query: Query | None) -> list[str]:
+    """The topics the query asks for (`topic:X` not under a negation), in order: what the
+    list's Topic column shows for the articles that have one."""
+    found: list[str] = []
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Match) and node.field == "topic":
+            found.append(node.value)
+        elif isinstance(node, And | Or):
+            for child in node.children:
+                visit(child)
+
+    if query is not None and query.root is not None:
+        visit(query.root)
+    return found
 
 
 def uses_state(query: Query) -> bool:

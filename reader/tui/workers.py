@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,15 +28,15 @@ from textual.widgets import ProgressBar
 
 from reader.browser import choose_link, open_in_browser, ordered_links
 from reader.check import LinkCheckService, article_links
-from reader.links import is_checkable_url
+from reader.link_status import count_statuses
 from reader.model import Article, Collection, LinkResult
 from reader.query import Query, uses_clusters
-from reader.reading import ReadingCache, ReadResult, read_articles, readable_links
 from reader.session import Session
 from reader.tui.widgets.article_detail import ArticleDetail
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when used: httpx and the clustering are not for the first frame
     from reader.clusters import Clusters
+    from reader.reading import ReadResult
 
 __all__ = [
     "BrowserDone",
@@ -145,6 +146,7 @@ class LinkWork:
         self.opened_urls: list[str] = []
         """Every URL handed to the browser (newest last)."""
         self._checking: set[str] = set()
+        self._watched: tuple[Article, Any] | None = None
 
     # ------------------------------------------------------------------ checking
 
@@ -158,6 +160,29 @@ class LinkWork:
         total = len({url for _, _, url in article_links(articles)})
         self._submit(articles, recheck=recheck, progress=progress and total > 1)
         return total
+
+    def check_shown(self, article: Article, detail: Any) -> None:
+        """`c`: check the shown article's links again; its Links heading says "checking…" until
+        the check ends, then when it ended, and one line says how it went."""
+        self._watched = (article, detail)
+        detail.checking = True
+        detail.show_links(self.session.link_results)
+        self.check([article], recheck=True, progress=False)
+
+    def _watched_ended(self, event: LinkCheckEnded) -> None:
+        if self._watched is None:
+            return
+        article, detail = self._watched
+        if article.id not in {a.id for a in event.articles}:
+            return
+        self._watched = None
+        results = self.session.link_results
+        counted = count_statuses(results.get(url) for _, url in article.urls.items())
+        if detail.article is not None and detail.article.id == article.id:
+            detail.checking = False
+            detail.checked_at = time.strftime("%H:%M:%S")
+            detail.show_links(results)
+        self.screen.notify(f"Links checked: {counted}", timeout=3)
 
     def checked(self, event: LinksChecked, article_list: Any, detail: Any) -> None:
         """A batch of results: into the session, the progress bar, the list and the detail."""
@@ -179,12 +204,18 @@ class LinkWork:
             self.open_choice(article, prefer_amp=prefer_amp)
             return
         self._checking -= {article.id for article in event.articles}
+        self._watched_ended(event)
         if event.progress:
             screen.query_one("#check-progress").display = False
             summary = self.session.link_summary
-            broken = sum(1 for a in event.articles if summary.get(a.id) == "broken")
+            dead = sum(1 for a in event.articles if summary.get(a.id) == "broken")
+            results = self.session.link_results
+            urls = {url for _, _, url in article_links(event.articles)}
             screen.notify(
-                f"Checked {len(event.articles)} article(s): {broken} with broken links", timeout=4
+                f"Checked {len(event.articles):,} article(s), {len(urls):,} links: "
+                f"{count_statuses(results.get(url) for url in urls)}; "
+                f"{dead:,} article(s) without a live link",
+                timeout=6,
             )
 
     def _submit(
@@ -250,6 +281,8 @@ class LinkWork:
 
     def open_url(self, url: str) -> bool:
         """Open an http(s) URL in the browser, on a daemon thread (a browser may take a while)."""
+        from reader.links import is_checkable_url
+
         if not is_checkable_url(url):
             self.screen.notify(f"Not opening a non-web link: {url[:80]}", severity="error")
             return False
@@ -346,6 +379,8 @@ class ReadingWork:
 
     def tried(self, article: Article) -> list[str]:
         """The URLs a read of `article` tries, in order."""
+        from reader.reading import readable_links
+
         return [url for _, url in readable_links(article, self.session.link_results)]
 
     def arrived(self, result: ReadResult) -> None:
@@ -365,6 +400,8 @@ class ReadingWork:
         if article.id in self._running:
             return False
         self._running.add(article.id)
+        from reader.reading import ReadingCache, ReadResult, read_articles
+
         settings = self.session.settings
         links = dict(self.session.link_results)  # a copy: the UI thread goes on adding to it
         cache = ReadingCache(self.cache_dir)

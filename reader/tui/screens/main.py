@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from reader.collection import collection_name
 from reader.model import Article, Collection
 from reader.paths import reading_cache_dir
-from reader.query import Query, QueryError, parse_query
+from reader.query import Query, QueryError, parse_query, wanted_topics
 from reader.session import Session
 from reader.sorting import is_descending
 from reader.tui.actions import bindings_for
@@ -169,6 +169,7 @@ class MainScreen(Screen[None]):
             self.article_list.empty_message = "No article matches this search (Esc clears it)."
         else:
             self.article_list.empty_message = f"No articles in {VIEW_LABELS[session.view]}."
+        self.article_list.wanted_topics = tuple(t.casefold() for t in wanted_topics(session.query))
         self.article_list.set_order(session.rows, keep_cursor=keep_cursor)
         self._update_header()
 
@@ -426,7 +427,8 @@ class MainScreen(Screen[None]):
     def _query_changed(self, event: QueryBar.Changed) -> None:
         self._set_query(event.text)
 
-    def _set_query(self, text: str) -> None:
+    def _set_query(self, text: str, *, keep_cursor: bool = False) -> None:
+        """A new query: its rows, the cursor on the first (`keep_cursor`: on the same article)."""
         bar = self.query_bar
         try:
             query = parse_query(text)
@@ -446,7 +448,7 @@ class MainScreen(Screen[None]):
             self._search_in_background(query)
         else:
             session.set_query(query)
-            self._show_rows()
+            self._show_rows(keep_cursor=keep_cursor)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search_in_background(self, query: Query) -> None:
@@ -459,12 +461,12 @@ class MainScreen(Screen[None]):
             session = self.session
             session.query = query if not query.is_empty else None
             session.rows = rows
-            self._show_rows()
+            self._show_rows(keep_cursor=False)
 
     @on(QueryBar.Done)
     def _query_done(self, event: QueryBar.Done) -> None:
         if event.cleared:
-            self._set_query("")
+            self._set_query("", keep_cursor=True)  # back to everything, still on this article
         self.article_list.focus()
 
     @on(QueryBar.SaveRequested)
@@ -518,8 +520,7 @@ class MainScreen(Screen[None]):
     def action_check_article(self) -> None:
         article = self._cursor_article()
         if article is not None:
-            self.notify("Checking links…", timeout=1.5)
-            self.links.check([article], recheck=True, progress=False)
+            self.links.check_shown(article, self.detail)
 
     def action_check_view(self) -> None:
         session = self.session

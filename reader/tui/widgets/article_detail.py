@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.link_status import format_status
+from reader.link_status import failure_reason, format_status
 from reader.model import (
     UNKNOWN_HEAT,
     UNTOUCHED,
@@ -31,9 +31,11 @@ from reader.model import (
     RelatedArticle,
     TriageState,
 )
-from reader.reading import ReadResult
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import relative_phrase, sanitize
+
+if TYPE_CHECKING:  # reading imports httpx: not before the first frame
+    from reader.reading import ReadResult
 
 RelatedLookup = Callable[[RelatedArticle], str | None]
 """Related entry -> id of the article in the collection that it points at, or None."""
@@ -90,6 +92,10 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._related_key: tuple[object, ...] | None = None
         self._source_ids: list[str] | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.checking = False
+        """The shown article's links are being checked (`c`): its Links heading says so."""
+        self.checked_at: str | None = None
+        """When that check ended (HH:MM:SS), for the heading; None once another article shows."""
         self.reading = False
         """Reading mode: the body is the full text (`show_full_text`), not the file's."""
         self.full_text: ReadResult | None = None
@@ -138,6 +144,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             return
         head.update(self._head(article, state))
         if not same:
+            self.checking, self.checked_at = False, None
             self.full_text = None
             self._set_body("" if self.reading else article.body)
             self._set_related(article.related, related_lookup)
@@ -207,7 +214,12 @@ class ArticleDetail(VerticalScroll, can_focus=True):
 
     def _link_lines(self, article: Article, links: Mapping[str, LinkResult]) -> Text:
         text = Text()
-        text.append("Links\n", style="bold")
+        text.append("Links", style="bold")
+        if self.checking:
+            text.append("  checking…", style="italic")
+        elif self.checked_at is not None:
+            text.append(f"  checked {self.checked_at}", style="dim")
+        text.append("\n")
         items = article.urls.items()
         if not items:
             text.append("  no URL in this article", style="dim")
@@ -222,6 +234,9 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             text.append(f"  {kind.label:<8} ", style="bold")
             text.append(f"{status:<10} ", style=style)
             text.append(sanitize(url), style="underline" if result is None else "")
+            reason = failure_reason(result)
+            if reason:
+                text.append(f"  ({reason})", style="dim")
         return text
 
     def update_state(self, state: TriageState) -> None:

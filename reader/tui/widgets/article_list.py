@@ -121,6 +121,8 @@ class ArticleList(ScrollView, can_focus=True):
         color: $foreground;
         overflow-x: hidden;
         overflow-y: auto;
+        /* The scrollbar's cells are kept when it hides: the columns never jump. */
+        scrollbar-gutter: stable;
         & > .article-list--header {
             background: $panel;
             color: $foreground;
@@ -203,6 +205,7 @@ class ArticleList(ScrollView, can_focus=True):
         """Article id -> triage state; None: no state (every row plain)."""
         self.link_lookup: Callable[[str], str | None] | None = None
         """Article id -> "alive" | "broken" | other failure | None (not checked)."""
+        self._wanted_topics: tuple[str, ...] = ()
         self.marker_lookup: Callable[[str], str] | None = None
         """Article id -> text after its title (` +3`: a story's other sources), or ""."""
         self.now: Callable[[], datetime] = lambda: datetime.now().astimezone()
@@ -561,10 +564,21 @@ class ArticleList(ScrollView, can_focus=True):
                 text = "" if heat is None else "—" if heat == UNKNOWN_HEAT else str(heat)
                 segments.append(Segment(fit_cells(text, w, align="right"), plain))
             elif key == "topic":
-                topic = sanitize(article.topics[0]) if article.topics else ""
+                topic = sanitize(shown_topic(article.topics, self._wanted_topics))
                 segments.append(Segment(fit_cells(topic, w), styled(dim)))
             segments.append(Segment(" " * _GAP, plain))
         return Strip(segments).crop_extend(0, width, plain)
+
+    @property
+    def wanted_topics(self) -> tuple[str, ...]:
+        """Topics a search asks for (casefolded): the Topic column shows the one matched."""
+        return self._wanted_topics
+
+    @wanted_topics.setter
+    def wanted_topics(self, topics: tuple[str, ...]) -> None:
+        if topics != self._wanted_topics:
+            self._wanted_topics = topics
+            self.refresh_rows()
 
     def _flag_segments(
         self,
@@ -610,6 +624,16 @@ def _title_segments(
             chips_text = fit_cells(chips, width - _cells(title_text))
             return [Segment(title_text, plain), Segment(chips_text, chip_style)]
     return [Segment(fit_cells(title, width), plain)]
+
+
+def shown_topic(topics: tuple[str, ...], wanted: tuple[str, ...]) -> str:
+    """The topic a search asked for (`wanted`, casefolded) when the article has it; else its
+    first topic."""
+    for name in wanted:
+        for topic in topics:
+            if topic.casefold() == name:
+                return topic
+    return topics[0] if topics else ""
 
 
 def _cells(text: str) -> int:

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from reader.query import ends_in_field_name
 from reader.tui.actions import bindings_for
 
 
@@ -42,6 +43,9 @@ class QueryBar(Vertical):
         )
         yield Static(id="query-error")
 
+    _deferred = False
+    """The text ends in a field name being typed: not searched for yet."""
+
     def on_mount(self) -> None:
         self.query_one("#query-error").display = False
 
@@ -70,11 +74,18 @@ class QueryBar(Vertical):
     @on(Input.Changed, "#query-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(event.value))
+        # `quality>8` typed: at `quality` the word would match nothing and empty the list for a
+        # keystroke; the last result stays until the term is complete (or Enter).
+        self._deferred = ends_in_field_name(event.value)
+        if not self._deferred:
+            self.post_message(self.Changed(event.value))
 
     @on(Input.Submitted, "#query-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._deferred:
+            self._deferred = False
+            self.post_message(self.Changed(event.value))
         self.display = bool(event.value.strip())
         self.post_message(self.Done(cleared=False))
 
