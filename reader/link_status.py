@@ -19,6 +19,7 @@ __all__ = [
     "count_statuses",
     "failure_reason",
     "format_status",
+    "redirect_target",
     "summarize",
 ]
 
@@ -79,17 +80,26 @@ def count_statuses(results: Iterable[LinkResult | None]) -> str:
     return ", ".join(parts) or "no links"
 
 
-def format_status(result: LinkResult | None) -> str:
+def format_status(result: LinkResult | None, *, target: bool = True) -> str:
     """A short status for display: `✓ 200`, `↪ 301 → final URL`, `✗ 404`, `⏱ timeout`, ...
 
     After redirects the code shown is the first redirect's (permanent or not), as link checkers
     show it; the final page's is what made the link alive. What came from the server (the final
     URL, a reason phrase) is sanitised: it is data, never terminal control.
     """
-    return sanitize(_status_text(result))
+    return sanitize(_status_text(result, target))
 
 
-def _status_text(result: LinkResult | None) -> str:
+def redirect_target(result: LinkResult | None) -> str | None:
+    """Where a live link's redirects ended, when elsewhere (sanitised), else None."""
+    if result is None or result.status is not LinkStatus.ALIVE or not result.redirects:
+        return None
+    if not result.final_url or result.final_url == result.url:
+        return None
+    return sanitize(result.final_url)
+
+
+def _status_text(result: LinkResult | None, target: bool = True) -> str:
     if result is None:
         return f"{STATUS_SYMBOLS[None]} unchecked"
     status = result.status
@@ -98,6 +108,8 @@ def _status_text(result: LinkResult | None) -> str:
         code = result.code if result.code is not None else ""
         if result.redirects and result.final_url and result.final_url != result.url:
             first = result.redirect_code if result.redirect_code is not None else code
+            if not target:
+                return f"{_REDIRECTED} {first}"
             return f"{_REDIRECTED} {first} → {result.final_url}"
         return f"{symbol} {code}".rstrip()
     if status is LinkStatus.BROKEN:

@@ -401,6 +401,25 @@ class Session:
 
         self._save("saved search", write, [], then)
 
+    def rename_search(self, old: str, new: str, *, then: Callable[[], None] | None = None) -> None:
+        """Give a saved search another name (its query kept)."""
+
+        def write(store: Store) -> dict[str, TriageState]:
+            query = dict(store.saved_searches()).get(old)
+            if query is not None and new != old:
+                store.save_search(new, query)
+                store.delete_search(old)
+            return {}
+
+        self._save("rename search", write, [], then)
+
+    def delete_search(self, name: str, *, then: Callable[[], None] | None = None) -> None:
+        def write(store: Store) -> dict[str, TriageState]:
+            store.delete_search(name)
+            return {}
+
+        self._save("delete search", write, [], then)
+
     def undo(self, then: Callable[[list[str] | None, str], None] | None = None) -> None:
         """Revert the newest step (whichever process made it); `then` gets the ids it touched
         (None when there was nothing to undo) and what the step was ("star", "mark read")."""

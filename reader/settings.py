@@ -50,6 +50,8 @@ class Settings:
     auto_check_delay: float = 0.4
     """The cursor rests this long on an article before its stale links are checked."""
     default_sort: str = "date"
+    confirm_mark_all: int = 100
+    """`R` on more unread articles than this asks first."""
 
     # Stories
     story_triage: bool = True

@@ -233,3 +233,98 @@ async def test_a_long_query_error_is_shown_in_full(tmp_path: Path) -> None:
         error = app.main.query_error
         assert error is not None and len(error) > 40
         assert " ".join(error.split()) in " ".join(screen_text(app).split())
+
+
+def test_topic_chips_wrap_between_chips_never_inside_one() -> None:
+    from rich.console import Console
+
+    from reader.model import UNTOUCHED, Article
+    from reader.tui.widgets.article_detail import ArticleDetail
+
+    article = Article(
+        id="a", path="a.md", title="t", topics=("Space Tech Policy", "AI", "Open Data")
+    )
+    for width in range(19, 40):
+        text = ArticleDetail()._topics(article, UNTOUCHED, width)
+        console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+        console.print(text)
+        lines = console.export_text().splitlines()
+        for chip in ("Space Tech Policy", "Open Data"):
+            assert any(chip in line for line in lines), (width, lines)  # whole on one line
+
+
+async def test_second_level_headings_do_not_look_like_links(tmp_path: Path) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.md").write_text(
+        '---\ntitle: "With sections"\npublishedDateTime: 2026-11-01T10:00:00Z\n---\n'
+        "## A section\n\nSome text.\n",
+        encoding="utf-8",
+    )
+    app = make_app(feed)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        from textual.widgets._markdown import MarkdownH2
+
+        heading = app.main.detail.query_one(MarkdownH2)
+        assert heading.styles.text_style.bold and not heading.styles.text_style.underline
+
+
+async def test_R_on_many_articles_asks_first_and_undo_restores(tmp_path: Path) -> None:
+    from reader.tui.screens.confirm import ConfirmScreen
+
+    settings = dataclasses.replace(DEFAULTS, confirm_mark_all=5)
+    app = make_app(_feed_of(tmp_path / "feed", 8), settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        session = app.session
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "8 articles" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not any(s.read for s in session.states.values())
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: sum(s.read for s in session.states.values()) == 8)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: not any(s.read for s in session.states.values()))
+
+
+async def test_R_on_a_few_articles_does_not_ask(tmp_path: Path) -> None:
+    app = make_app(_feed_of(tmp_path / "feed", 3))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: sum(s.read for s in app.session.states.values()) == 3)
+
+
+async def test_saved_searches_can_be_renamed_and_deleted_in_the_sidebar(tmp_path: Path) -> None:
+    from reader.tui.screens.confirm import ConfirmScreen
+
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.session.save_search("chips", "orion")
+        await pilot.press("b")
+        await pilot.pause()
+        sidebar = app.main.sidebar
+        assert sidebar._saved  # the saved search is an entry, highlighted first
+        text = screen_text(app)
+        assert "unread" in text  # the counts say what they count
+        await pilot.press("e")
+        await pilot.pause()
+        for _ in range(5):
+            await pilot.press("backspace")
+        await pilot.press(*"orion news", "enter")
+        await wait_until(pilot, lambda: app.store.saved_searches() == [("orion news", "orion")])
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.store.saved_searches() == [])
+        await pilot.pause()
+        assert "orion news" not in screen_text(app)

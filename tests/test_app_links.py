@@ -210,3 +210,19 @@ async def test_c_says_checking_then_when_and_unreachable_shows_why(tmp_path, lin
             assert app.session.link_summary[detail.article.id] == "alive"
     finally:
         sock.close()
+
+
+async def test_a_redirected_link_shows_its_source_then_where_it_went(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    write(feed, "moved", webUrl=link_server.url("/redirect/2?r"))
+    app = make_app(feed, check_links=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(app.session.link_results) == 1)
+        await pilot.pause()
+        detail = app.main.detail
+        lines = detail._link_lines(detail.article, app.session.link_results).plain.splitlines()
+        line = next(line for line in lines if "Web" in line)
+        source, final = link_server.url("/redirect/2?r"), link_server.url("/redirect/0")
+        assert "↪" in line and source in line and final in line
+        assert line.index(source) < line.index("→") < line.index(final)

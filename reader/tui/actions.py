@@ -6,7 +6,8 @@ run by its target), and the help lists every key.
 
 Targets: `app` (ReaderApp: quit, help, palette, problems, reload), `main` (the main screen:
 triage, views, sort, links, moving between panes), `list` (the list pane's cursor), `detail`
-(the detail pane's scrolling), `search` (the search bar, while it has focus).
+(the detail pane's scrolling), `search` (the search bar, while it has focus), `sidebar` (the
+sidebar, while it has focus).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.binding import Binding
 
 __all__ = ["ACTIONS", "Action", "Target", "bindings_for", "help_rows"]
 
-Target = Literal["app", "main", "list", "detail", "search"]
+Target = Literal["app", "main", "list", "detail", "search", "sidebar"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,25 @@ ACTIONS: tuple[Action, ...] = (
         "Group: each story once, its other sources in the detail pane",
     ),
     Action("toggle_sidebar", "b", "Sidebar", "Views", "Saved searches, views, topics, providers"),
+    # The sidebar
+    Action(
+        "rename_search",
+        "e",
+        "Rename",
+        "Sidebar",
+        "Rename the highlighted saved search",
+        target="sidebar",
+        palette=False,
+    ),
+    Action(
+        "delete_search",
+        "d",
+        "Delete",
+        "Sidebar",
+        "Delete the highlighted saved search (asks first)",
+        target="sidebar",
+        palette=False,
+    ),
     # The search bar
     Action(
         "submit",

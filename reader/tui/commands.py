@@ -27,7 +27,12 @@ class ReaderCommands(Provider):
         main = app.screen_stack[0]
         if action.target == "main":
             return main
-        selector = {"list": "#article-list", "detail": "#article-detail", "search": "#query-bar"}
+        selector = {
+            "list": "#article-list",
+            "detail": "#article-detail",
+            "search": "#query-bar",
+            "sidebar": "#sidebar",
+        }
         return main.query_one(selector[action.target])
 
     async def _run(self, action: Action) -> None:

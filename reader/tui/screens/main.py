@@ -27,6 +27,7 @@ from reader.query import Query, QueryError, parse_query, wanted_topics
 from reader.session import Session
 from reader.sorting import is_descending
 from reader.tui.actions import bindings_for
+from reader.tui.screens.confirm import ask_if_many
 from reader.tui.widgets.article_detail import ArticleDetail
 from reader.tui.widgets.article_list import ArticleList
 from reader.tui.widgets.header import AppHeader
@@ -372,18 +373,20 @@ class MainScreen(Screen[None]):
 
     def action_mark_all_read(self) -> None:
         session = self.session
-        rows = self.article_list.order
-        ids = [m for i in rows for m in session.story_ids(session.articles[i].id)]
+        ids = [
+            m for i in self.article_list.order for m in session.story_ids(session.articles[i].id)
+        ]
         unread = [i for i in ids if not session.state(i).read]
         if not unread:
             self.notify("Every article in this view is already read.", timeout=2)
             return
-        session.triage(
-            unread,
-            read=True,
-            then=lambda: self.notify(
-                f"Marked {len(unread)} article(s) read (u to undo)", timeout=3
-            ),
+
+        done = f"Marked {len(unread):,} article(s) read (u to undo)"
+        ask_if_many(
+            self.app,
+            (len(unread), session.settings.confirm_mark_all),
+            f"Mark {len(unread):,} articles read?",
+            lambda: session.triage(unread, read=True, then=lambda: self.notify(done, timeout=3)),
         )
 
     def action_undo(self) -> None:

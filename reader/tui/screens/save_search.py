@@ -17,15 +17,17 @@ class SaveSearchScreen(ModalScreen[str | None]):
     AUTO_FOCUS = "#save-name"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, *, name: str = "", title: str = "Save search as") -> None:
         super().__init__()
         self.query_text = query
+        self.initial_name = name
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-dialog", classes="dialog"):
-            yield Static(Text("Save search as", style="bold"))
+            yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(self.query_text, style="italic"))
-            yield Input(placeholder="name", id="save-name")
+            yield Input(value=self.initial_name, placeholder="name", id="save-name")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 from textual import events, on
@@ -22,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.link_status import failure_reason, format_status
+from reader.link_status import failure_reason, format_status, redirect_target
 from reader.model import (
     UNKNOWN_HEAT,
     UNTOUCHED,
@@ -152,6 +153,10 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._set_sources(sources)
         self.show_links(self._links)
 
+    def on_resize(self) -> None:
+        if self.article is not None:  # the chips are laid out for the pane's width
+            self.query_one("#detail-head", Static).update(self._head(self.article, self._state))
+
     # ------------------------------------------------------------------ reading mode
 
     def set_reading(self, reading: bool) -> None:
@@ -227,7 +232,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             if number:
                 text.append("\n")
             result = links.get(url)
-            status = format_status(result)
+            status = format_status(result, target=False)  # the source first, then where to
             style = "dim"
             if result is not None:
                 style = "green" if result.status.value == "alive" else "red"
@@ -237,6 +242,9 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             reason = failure_reason(result)
             if reason:
                 text.append(f"  ({reason})", style="dim")
+            final = redirect_target(result)
+            if final:
+                text.append(f"  → {final}", style="dim")
         return text
 
     def update_state(self, state: TriageState) -> None:
@@ -295,14 +303,22 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             text.append("   archived", style="magenta")
         return text
 
-    def _topics(self, article: Article, state: TriageState) -> Text:
+    def _topics(self, article: Article, state: TriageState, width: int | None = None) -> Text:
+        """Topic and tag chips, a line broken between chips, never inside one (`width`: the
+        pane's; Rich would break a chip at its spaces)."""
+        room = width if width is not None else self.query_one("#detail-head").size.width
+        chips = [(f" {sanitize(topic)} ", "reverse") for topic in article.topics]
+        chips += [(f" #{sanitize(tag)} ", "bold reverse magenta") for tag in state.tags]
         text = Text()
-        for topic in article.topics:
-            text.append(f" {sanitize(topic)} ", style="reverse")
+        used = 0
+        for label, style in chips:
+            size = cell_len(label)
+            if used and room > 0 and used + size > room:
+                text.append("\n")
+                used = 0
+            text.append(label, style=style)
             text.append(" ")
-        for tag in state.tags:
-            text.append(f" #{sanitize(tag)} ", style="bold reverse magenta")
-            text.append(" ")
+            used += size + 1
         return text
 
     def _images(self, article: Article) -> Text:

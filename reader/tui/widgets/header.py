@@ -53,6 +53,8 @@ class AppHeader(Static):
                 text.append(f" {number} {label} {count:,} ", style="bold reverse")
             elif wide:
                 text.append(f" {number} {label} {count:,} ", style="dim")
+            else:  # narrow: the other views by their key and count (`2:53`)
+                text.append(f" {number}:{count:,}", style="dim")
         if self.problems:
             text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
         text.append(f"  sort: {self.sort}", style="dim")

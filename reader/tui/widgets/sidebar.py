@@ -19,7 +19,8 @@ from textual.widgets.option_list import Option
 from reader.model import UNTOUCHED, Article, TriageState
 from reader.query import quote_value
 from reader.session import Session
-from reader.tui.formatting import sanitize
+from reader.tui.actions import bindings_for
+from reader.tui.formatting import fit_cells, sanitize
 from reader.views import VIEW_LABELS, VIEWS, in_view
 
 
@@ -33,7 +34,10 @@ class _Entries(OptionList):
 
 
 class Sidebar(Vertical):
-    """Selecting an entry posts `Chosen` with a view name or a query."""
+    """Selecting an entry posts `Chosen` with a view name or a query; `e` renames and `d`
+    deletes the highlighted saved search. Counts are unread articles, right-aligned."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("sidebar")
 
     @dataclass
     class Chosen(Message):
@@ -46,6 +50,7 @@ class Sidebar(Vertical):
         super().__init__(id=id)
         self._targets: list[tuple[str | None, str | None]] = []
         self._saved: dict[int, str] = {}  # option index -> saved search name
+        self._session: Session | None = None
 
     def compose(self) -> ComposeResult:
         yield _Entries(id="sidebar-options")
@@ -66,6 +71,7 @@ class Sidebar(Vertical):
     def show_counts(self, session: Session) -> None:
         """New counts from `session`, when the sidebar shows (counting costs a query per saved
         search)."""
+        self._session = session
         if self.display:
             session_counts = session.saved_search_counts(), session.unread_counts()
             self.update_facets(session.articles, session.states, *session_counts)
@@ -100,15 +106,22 @@ class Sidebar(Vertical):
         options: list[Option | None] = []
         targets: list[tuple[str | None, str | None]] = []
 
+        # The entries' cells, less border and scrollbar (not laid out yet when just shown).
+        outer = self.size.width or (self.styles.width.value if self.styles.width else 32)
+        width = max(12, int(outer) - 4)
+
         def heading(label: str) -> None:
-            options.append(Option(Text(label, style="bold underline"), disabled=True))
+            prompt = Text(label, style="bold underline")
+            if not options:
+                prompt.append("unread".rjust(max(7, width - len(label))), style="dim")
+            options.append(Option(prompt, disabled=True))
             targets.append((None, None))
 
         def entry(label: str, count: int, target: tuple[str | None, str | None]) -> None:
+            number = f" {count:,}" if count else ""
             prompt = Text(no_wrap=True, overflow="ellipsis")
-            prompt.append(sanitize(label))
-            if count:
-                prompt.append(f" {count}", style="bold cyan")
+            prompt.append(fit_cells(sanitize(label), width - len(number)))
+            prompt.append(number, style="bold cyan")
             options.append(Option(prompt))
             targets.append(target)
 
@@ -143,3 +156,46 @@ class Sidebar(Vertical):
         if view is not None or query is not None:
             saved = self._saved.get(event.option_index)
             self.post_message(self.Chosen(view=view, query=query, saved=saved))
+
+    # ------------------------------------------------------------------ saved searches
+
+    def _highlighted_search(self) -> str | None:
+        highlighted = self.query_one(OptionList).highlighted
+        name = self._saved.get(highlighted) if highlighted is not None else None
+        if name is None or self._session is None:
+            self.notify("Highlight a saved search first.", timeout=2)
+            return None
+        return name
+
+    def _refresh(self) -> None:
+        if self._session is not None:
+            self.show_counts(self._session)
+
+    def action_rename_search(self) -> None:
+        from reader.tui.screens.save_search import SaveSearchScreen
+
+        name, session = self._highlighted_search(), self._session
+        if name is None or session is None:
+            return
+        query = dict(session.saved_searches()).get(name, "")
+
+        def renamed(new: str | None) -> None:
+            if new and new != name:
+                session.rename_search(name, new, then=self._refresh)
+
+        self.app.push_screen(SaveSearchScreen(query, name=name, title="Rename search"), renamed)
+
+    def action_delete_search(self) -> None:
+        from reader.tui.screens.confirm import ConfirmScreen
+
+        name, session = self._highlighted_search(), self._session
+        if name is None or session is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                session.delete_search(name, then=self._refresh)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete the saved search “{sanitize(name)}”?"), answered
+        )
