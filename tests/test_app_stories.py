@@ -98,3 +98,19 @@ async def test_a_query_about_stories_finds_them(feed: Path) -> None:
         await pilot.press("slash", *"has:duplicates", "enter")
         await wait_until(pilot, lambda: app.main.article_list.row_count == 3)
         assert app.session.clusters is not None and not app.session.grouped
+
+
+async def test_a_query_about_stories_follows_a_reload(feed: Path) -> None:
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"has:duplicates", "enter")
+        await wait_until(pilot, lambda: app.main.article_list.row_count == 3)
+        (feed / "storm-fourth.md").write_text(
+            '---\ntitle: "Storm closes the port of Rotterdam for two days"\n'
+            "publishedDateTime: 2026-11-20T12:00:00Z\n"
+            'provider:\n  name: "Fourth Outlet"\noriginalUrl: "https://fourth.example/storm"\n---\n',
+            encoding="utf-8",
+        )
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.main.article_list.row_count == 4)

@@ -468,7 +468,9 @@ class StoryWork:
             self.find()
 
     def collection_changed(self) -> None:
-        if self.wanted or self.session.grouped:
+        """New files: their stories, when grouped mode or the query needs them."""
+        query = self.session.query
+        if self.wanted or self.session.grouped or (query is not None and uses_clusters(query)):
             self.find()
 
     def _known(self) -> bool:
