@@ -126,21 +126,15 @@ class ReadResult:
     @classmethod
     def failed(cls, article: Article, error: str) -> ReadResult:
         """No text for `article`: `error` (clipped to one safe line) says why."""
-        return cls(
-            id=article.id,
-            url=None,
-            kind=None,
-            title="",
-            text="",
-            markdown="",
-            words=0,
-            fetched_at=_now(),
-            error=_clip(error),
-        )
+        return cls.without_text(article.id, _clip(error))
 
     @classmethod
     def unknown(cls, article_id: str) -> ReadResult:
         """The result for an id that names no article of the collection."""
+        return cls.without_text(article_id, "unknown article id")
+
+    @classmethod
+    def without_text(cls, article_id: str, error: str) -> ReadResult:
         return cls(
             id=article_id,
             url=None,
@@ -150,7 +144,7 @@ class ReadResult:
             markdown="",
             words=0,
             fetched_at=_now(),
-            error="unknown article id",
+            error=error,
         )
 
     @classmethod

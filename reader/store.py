@@ -726,10 +726,7 @@ def file_problem(store: Store) -> str | None:
         return None
     except StoreError as exc:
         return f"its content was overwritten ({exc.reason})"
-    if app_id != APPLICATION_ID or _header_application_id(store.path) not in (
-        APPLICATION_ID,
-        None,
-    ):
+    if app_id != APPLICATION_ID:
         return "its content was overwritten (another application's database)"
     return None
 
@@ -750,22 +747,6 @@ def states_export(states: Mapping[str, TriageState]) -> dict[str, Any]:
             for article_id, state in states.items()
         },
     }
-
-
-def _header_application_id(path: Path) -> int | None:
-    """The application id in the file's header as a new connection reads it (this
-    connection's page cache may not have seen an overwrite); None when it cannot tell. Through
-    SQLite, so this process's locks on the file survive the close."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
-    except (sqlite3.Error, OSError, ValueError):
-        return None
-    try:
-        return int(conn.execute("PRAGMA application_id").fetchone()[0])
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
 
 
 def _file_identity(path: Path) -> tuple[int, int]:

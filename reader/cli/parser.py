@@ -52,6 +52,18 @@ def _add_cache(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_ids(parser: argparse.ArgumentParser) -> None:
+    """Article ids, checked against the collection of `-c PATH` (`reader mark`, `reader read`)."""
+    parser.add_argument("ids", nargs="*", metavar="ID")
+    parser.add_argument(
+        "--collection",
+        "-c",
+        action="append",
+        metavar="PATH",
+        help="the collection the ids or --query refer to (default: the bundled sample)",
+    )
+
+
 def _add_query(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query", "-q", metavar="Q", help="only articles matching the query")
 
@@ -118,14 +130,7 @@ def build_parser() -> _Parser:
     _add_cache(check_parser)
 
     mark_parser = subparsers.add_parser("mark", help="change the triage state of articles")
-    mark_parser.add_argument("ids", nargs="*", metavar="ID")
-    mark_parser.add_argument(
-        "--collection",
-        "-c",
-        action="append",
-        metavar="PATH",
-        help="the collection the ids or --query refer to (default: the bundled sample)",
-    )
+    _add_ids(mark_parser)
     actions = mark_parser.add_argument_group("actions (at least one)")
     for flag in ("read", "unread", "star", "unstar", "archive", "unarchive"):
         actions.add_argument(f"--{flag}", action="store_true")
@@ -138,14 +143,7 @@ def build_parser() -> _Parser:
     read_parser = subparsers.add_parser(
         "read", help="fetch articles' pages and print their full text (cached)"
     )
-    read_parser.add_argument("ids", nargs="*", metavar="ID")
-    read_parser.add_argument(
-        "--collection",
-        "-c",
-        action="append",
-        metavar="PATH",
-        help="the collection the ids or --query refer to (default: the bundled sample)",
-    )
+    _add_ids(read_parser)
     read_parser.add_argument(
         "--format", choices=("markdown", "text", "json"), default="markdown", dest="output"
     )
