@@ -1,12 +1,20 @@
-"""The benchmark of issue 7: one table, every figure measured in this run, with its method.
+"""The benchmark of issues 7 and 14: one table, every figure measured in this run, with its method.
 
-    python bench/run.py [--n 20000] [--with-100k] [--dir DIR] [--skip-peer] [--skip-ui]
+    python bench/run.py [--n 20000] [--long-n N] [--with-100k] [--dir DIR] [--skip-peer]
+                        [--skip-ui]
 
 Loading is measured against python-frontmatter (`frontmatter.load(path)` per file: the library a
 user would otherwise reach for) on the same generated files (bench/generate.py: variations of
 ../shared/real_feed), all from a warm page cache. Generated files go to DIR (default: a folder in
 the temp dir named after N) and are reused by later runs with the same N. The other rows come from
 bench/list_bench.py, bench/query_bench.py and bench/links_bench.py when they are present.
+
+Start-up (issue 14) is measured as whole processes (`python -m reader ...`, a fresh interpreter
+each, with a scratch cache folder and state file): `reader list --format ids` on a warm cache,
+and the cold loads (no cache; filling an empty one) on two shapes of collection, bench/generate.py's
+`default` and `long` (long related lists and bodies), each against python-frontmatter on the same
+files; then the first-screen table of bench/startup_bench.py (beside newsboat and a minimal
+Textual app).
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ if str(BENCH_DIR) not in sys.path:
 
 COLD_TARGET = 0.35
 WARM_TARGET = 0.05
+LIST_IDS_TARGET = 0.08  # issue 14: `reader list --format ids`, warm, whole process / peer
+COLD_PROCESS_TARGET = 0.3  # issue 14: cold, whole process / peer, on every shape
 
 Row = tuple[str, str, str, str]  # what, value, target (and verdict), method
 
@@ -101,7 +111,10 @@ def _child_json(args: list[str], **env: str) -> dict[str, Any]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[Row]:
+def measure_loading(
+    root: Path, n: int, *, peer: bool, repeat: int = 3
+) -> tuple[list[Row], float | None]:
+    """The loading rows, and the peer's seconds (None when not timed)."""
     from reader.cache import load_collection_cached
     from reader.loader import load_collection
 
@@ -209,7 +222,119 @@ def measure_loading(root: Path, n: int, *, peer: bool, repeat: int = 3) -> list[
         except (subprocess.CalledProcessError, ValueError, KeyError) as exc:
             rows.append(("RSS", "n/a", "", f"child failed: {exc}"))
     del n
+    return rows, peer_s if peer else None
+
+
+def _reader_process(args: list[str], scratch: Path) -> float:
+    """Wall seconds of one whole `python -m reader ARGS` process (output discarded), with the
+    cache folder and state file in `scratch`."""
+    environment = dict(
+        os.environ,
+        PYTHONPATH=str(BENCH_DIR.parent),
+        READER_CACHE_DIR=str(scratch / "cache"),
+        READER_STATE=str(scratch / "state.sqlite3"),
+    )
+    # A user's installed package has its bytecode compiled: so must this checkout's.
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "reader", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    return time.perf_counter() - start
+
+
+def list_ids_rows(root: Path, peer_s: float | None, *, repeat: int = 5) -> list[Row]:
+    """`reader list --format ids` on a warm cache, as a whole process (issue 14)."""
+    command = ["list", "--format", "ids", str(root)]
+    with tempfile.TemporaryDirectory(prefix="reader-startup-") as scratch:
+        _reader_process(command, Path(scratch))  # warm-up: fills the parse cache
+        runs = [_reader_process(command, Path(scratch)) for _ in range(repeat)]
+    seconds = statistics.median(runs)
+    files = len(_files(root))
+    rows: list[Row] = [
+        (
+            f"list --format ids, {files:,}, warm",
+            f"{seconds:.2f} s",
+            "",
+            f"whole process (python -m reader), scratch cache and state, median of {repeat} "
+            f"after a warm-up run (min {min(runs):.2f} s)",
+        )
+    ]
+    if peer_s:
+        ratio = seconds / peer_s
+        rows.append(
+            (
+                "list --format ids / peer",
+                f"{ratio:.3f}x",
+                f"<= {LIST_IDS_TARGET}x {_verdict(ratio, LIST_IDS_TARGET)}",
+                "the whole process above / python-frontmatter on the same files",
+            )
+        )
     return rows
+
+
+def cold_process_rows(root: Path, shape: str, peer_s: float | None) -> list[Row]:
+    """Cold loads as whole processes (issue 14): `reader list --no-cache` and `reader list`
+    filling an empty cache; the slower of the two against the peer."""
+    command = ["list", "--format", "ids", str(root)]
+    with tempfile.TemporaryDirectory(prefix="reader-cold-") as scratch:
+        no_cache = _reader_process([*command[:1], "--no-cache", *command[1:]], Path(scratch))
+        filling = _reader_process(command, Path(scratch))  # --no-cache left the folder empty
+    rows: list[Row] = [
+        (
+            f"cold, whole process ({shape} shape)",
+            f"{no_cache:.2f} / {filling:.2f} s",
+            "",
+            "reader list --format ids: --no-cache / filling an empty cache (pool of processes)",
+        )
+    ]
+    if peer_s:
+        ratio = max(no_cache, filling) / peer_s
+        rows.append(
+            (
+                f"cold / peer ({shape} shape)",
+                f"{ratio:.3f}x",
+                f"<= {COLD_PROCESS_TARGET}x {_verdict(ratio, COLD_PROCESS_TARGET)}",
+                "the slower of the two whole processes above / python-frontmatter, same files",
+            )
+        )
+    return rows
+
+
+def long_shape_rows(directory: Path, n: int, *, peer: bool) -> list[Row]:
+    """The second shape (bench/generate.py --shape long): its peer time and cold ratio."""
+    from generate import generate
+
+    root = generate(directory, n, shape="long")
+    paths = _files(root)
+    _warm_page_cache(paths)
+    peer_s = _peer(paths) if peer else None
+    rows: list[Row] = [
+        (
+            "N (long shape)",
+            f"{len(paths):,}",
+            "",
+            "bench/generate.py --shape long: 8-21 related entries and a 3-12 kB body each",
+        )
+    ]
+    if peer_s is not None:
+        rows.append(
+            ("peer: python-frontmatter (long)", f"{peer_s:.2f} s", "", "frontmatter.load per file")
+        )
+    return rows + cold_process_rows(root, "long", peer_s)
+
+
+def startup_table_rows(n: int) -> list[Row]:
+    """bench/startup_bench.py's first-screen figures (beside newsboat and a minimal app)."""
+    try:
+        from startup_bench import startup_rows
+    except ImportError as exc:  # an older startup_bench without the function
+        return [("first screen (startup_bench)", "n/a", "", f"not available: {exc}"[:90])]
+    return startup_rows(n)
 
 
 def _child_app(root: Path, cache_dir: Path) -> dict[str, float]:
@@ -388,10 +513,17 @@ def print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=20_000, help="articles to generate (20000)")
+    parser.add_argument(
+        "--long-n", type=int, help="files of the long shape (default: N; 0: skip that shape)"
+    )
     parser.add_argument("--with-100k", action="store_true", help="add the 100,000-file rows")
     parser.add_argument("--dir", type=Path, help="where generated files go (reused)")
     parser.add_argument("--skip-peer", action="store_true", help="do not time python-frontmatter")
-    parser.add_argument("--skip-ui", action="store_true", help="skip list, query and links rows")
+    parser.add_argument(
+        "--skip-ui",
+        action="store_true",
+        help="skip the first-screen, app, list pane, query and links rows",
+    )
     args = parser.parse_args(argv)
 
     from generate import generate
@@ -403,7 +535,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from reader.frontmatter import FAST_PARSER_ENABLED
 
-    rows = measure_loading(root, args.n, peer=not args.skip_peer)
+    rows, peer_s = measure_loading(root, args.n, peer=not args.skip_peer)
+    rows += _optional("list --format ids", lambda: list_ids_rows(root, peer_s))
+    rows += _optional("cold, whole process", lambda: cold_process_rows(root, "default", peer_s))
+    long_n = args.long_n if args.long_n is not None else args.n
+    if long_n:
+        long_dir = (
+            args.dir.with_name(args.dir.name + "-long")
+            if args.dir
+            else base / f"reader-bench-long-{long_n}"
+        )
+        rows += _optional(
+            "long shape", lambda: long_shape_rows(long_dir, long_n, peer=not args.skip_peer)
+        )
     rows.append(
         (
             "fast YAML parser",
@@ -414,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     if not args.skip_ui:
+        rows += _optional("first screen", lambda: startup_table_rows(args.n))
         rows += _optional("app", lambda: app_rows(root, args.n))
         rows += _optional("list pane", lambda: list_rows(args.n))
         rows += _optional("search keystroke", lambda: query_rows(args.n))

@@ -13,28 +13,19 @@ import html
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import ftfy
-
 from reader.frontmatter import FrontMatterError, decode, parse_yaml, split
+from reader.model import SLIM_EXTRA as SLIM_EXTRA  # re-exported: slim copies live in the model
 from reader.model import Article, Collection, Image, Problem, Provider, RelatedArticle, Urls
+from reader.model import slim_article as slim_article
 from reader.text import preview, sanitize
-
-ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
-_SUFFIX_NAMES = frozenset(suffix[1:] for suffix in ARTICLE_SUFFIXES) | {
-    suffix[1:].upper() for suffix in ARTICLE_SUFFIXES
-}
-
-
-def _SUFFIX_OF(name: str) -> str:
-    """`a.md` -> `md` (case kept: `_SUFFIX_NAMES` holds both cases; mixed case falls back)."""
-    suffix = name.rpartition(".")[2]
-    return suffix if suffix in _SUFFIX_NAMES else suffix.lower()
-
+from reader.walk import ARTICLE_SUFFIXES as ARTICLE_SUFFIXES  # re-exported: walking is there
+from reader.walk import dedupe_ids
+from reader.walk import iter_article_files as iter_article_files
 
 _KNOWN_FIELDS = frozenset(
     {
@@ -132,12 +123,28 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii() and not _MOJIBAKE_FREE.fullmatch(value):
+        import ftfy  # a tenth of a second to import: only for text that may be mojibake
+
         value = ftfy.fix_encoding(value)
     if value.isprintable():  # every character sanitize removes or replaces is unprintable
         return value.strip()
     if not multiline:
         value = _LINE_BREAKS.sub(" ", value)
     return sanitize(value, keep_newlines=multiline).strip()
+
+
+def clean_body(body: str) -> str:
+    """A body as kept: :func:`reader.text.sanitize` with newlines (and tabs) kept, blank lines
+    around it dropped.
+
+    Every character `sanitize` removes or replaces is unprintable, so a body that is printable
+    apart from its newlines and tabs is already clean: that check costs a few microseconds,
+    where the translation of a long body with non-ASCII text costs a millisecond (character by
+    character, through a table).
+    """
+    if not body.replace("\n", "").replace("\t", "").isprintable():
+        body = sanitize(body, keep_newlines=True)
+    return body.strip("\n")
 
 
 _MAX_DEPTH = 64
@@ -501,7 +508,7 @@ def build_article(
         path=path,
         title=title,
         excerpt=_text(data.get("excerpt"), "excerpt", issues),
-        body=sanitize(body, keep_newlines=True).strip("\n") if body else "",
+        body=clean_body(body) if body else "",
         published=_datetime(data.get(date_key), date_key, issues),
         category=_text(data.get("category"), "category", issues),
         type=_text(data.get("type"), "type", issues),
@@ -653,94 +660,7 @@ def _load_data(data: bytes, path: str, relative_path: str) -> tuple[Article | No
 
 
 # ---------------------------------------------------------------------------------------------
-# Folders
-
-
-def iter_article_files(root: str | os.PathLike[str]) -> Iterator[tuple[str, str]]:
-    """Yield (path, path relative to root) for article files, sorted, hidden entries skipped.
-
-    Symlinked folders are followed once: a (device, inode) seen before is not entered again, so a
-    symlink loop cannot hang the walk. Entries with an article suffix that are not regular files
-    (a FIFO, a device, a dangling symlink) are yielded too, so that loading lists them as
-    problems; so is a root that is not a folder.
-    """
-    root_str = os.fspath(root)
-    if not os.path.isdir(root_str):
-        yield root_str, os.path.basename(root_str)
-        return
-    seen: set[tuple[int, int]] = set()
-    stack: list[tuple[str, str]] = [(root_str, "")]
-    while stack:
-        folder, relative = stack.pop()
-        try:
-            info = os.stat(folder)
-        except OSError:
-            continue
-        key = (info.st_dev, info.st_ino)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            with os.scandir(folder) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
-        except OSError:
-            continue
-        subfolders: list[tuple[str, str]] = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            child_relative = f"{relative}{entry.name}"
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                continue
-            if is_dir:
-                subfolders.append((entry.path, child_relative + "/"))
-            elif _SUFFIX_OF(entry.name) in _SUFFIX_NAMES:
-                yield entry.path, child_relative
-        stack.extend(reversed(subfolders))
-
-
-def _dedupe_ids(articles: list[Article]) -> list[Article]:
-    """Two files with the same id both load; the later ones get `-2`, `-3`, ... appended."""
-    if len({article.id for article in articles}) == len(articles):
-        return articles  # the common case, in a third of the time
-    seen: dict[str, int] = {}
-    result: list[Article] = []
-    for article in articles:
-        count = seen.get(article.id, 0) + 1
-        seen[article.id] = count
-        if count > 1:
-            new_id = f"{article.id}-{count}"
-            while new_id in seen:
-                count += 1
-                new_id = f"{article.id}-{count}"
-            seen[new_id] = 1
-            article = replace(article, id=new_id)
-        result.append(article)
-    return result
-
-
-SLIM_EXTRA: dict[str, Any] = {}
-"""The one (never mutated) empty `extra` of every slim article: 64 bytes each add up."""
-
-
-def slim_article(article: Article) -> Article:
-    """The copy of an article the app keeps in memory: no body, related articles or extra fields
-    (about half the memory of a full article), but what the list, search and links need."""
-    if article.slim:
-        return article
-    return replace(
-        article,
-        body="",
-        images=(),
-        related=(),
-        extra=SLIM_EXTRA,
-        slim=True,
-        slim_body=article.has_body,
-        slim_related=len(article.related),
-        slim_images=len(article.images),
-    )
+# Folders (walking them: reader.walk)
 
 
 def complete_article(article: Article) -> Article:
@@ -773,7 +693,7 @@ def load_collection(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[
                 articles.append(article)
             problems.extend(file_problems)
     return Collection(
-        articles=_dedupe_ids(articles),
+        articles=dedupe_ids(articles),
         problems=problems,
         roots=tuple(os.fspath(p) for p in paths),
     )

@@ -210,6 +210,39 @@ class Article:
         return self.slim_images if self.slim else len(self.images)
 
 
+SLIM_EXTRA: dict[str, Any] = {}
+"""The one (never mutated) empty `extra` of every slim article: 64 bytes each add up."""
+
+
+def slim_article(article: Article) -> Article:
+    """The copy of an article the app keeps in memory: no body, related articles or extra fields
+    (about half the memory of a full article), but what the list, search and links need."""
+    if article.slim:
+        return article
+    # Built directly, not with `dataclasses.replace` (which costs three times as much): a cold
+    # load of the app slims every article it parses.
+    return Article(
+        id=article.id,
+        path=article.path,
+        title=article.title,
+        excerpt=article.excerpt,
+        published=article.published,
+        category=article.category,
+        type=article.type,
+        quality=article.quality,
+        heat=article.heat,
+        published_flag=article.published_flag,
+        provider=article.provider,
+        topics=article.topics,
+        urls=article.urls,
+        extra=SLIM_EXTRA,
+        slim=True,
+        slim_body=article.has_body,
+        slim_related=len(article.related),
+        slim_images=len(article.images),
+    )
+
+
 UNKNOWN_HEAT = -1
 """What real collections write as the heat of an article they could not rate: shown as "—"."""
 

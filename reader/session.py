@@ -76,12 +76,14 @@ class Session:
         self.rows: list[int] = []
         """The articles shown: indexes into `articles`, in order."""
         self.loaded = False
+        self.preview = False
+        """The rows are the first screenful kept from the last run (the load is under way)."""
+        self._preview_view: tuple[object, ...] = ()
         self.on_states_changed: Callable[[Sequence[str]], None] | None = None
         """Called with the ids whose state changed (by this session or another process)."""
         self._sorted: list[int] = []
         self._by_id: dict[str, int] = {}
-        self._related_index: dict[str, str] = {}
-        self._indexes_by_url: dict[str, list[int]] = {}
+        self._url_indexes: tuple[dict[str, str], dict[str, list[int]]] | None = None
         self._query_index: QueryIndex | None = None
         self._full: dict[str, Article] = {}
         self.clusters: Clusters | None = None
@@ -105,7 +107,7 @@ class Session:
         when that fails."""
         if self.store is None:
             return
-        self.states = _touched(self.store.states())
+        self.states = _touched(self.store.states(touched_only=True))
         if links:
             self.link_results = self.store.link_results(None, max_age=None)
 
@@ -113,36 +115,72 @@ class Session:
         """Read triage state again (another process wrote it) and re-filter the rows."""
         if self.store is None:
             return
-        self.states = _touched(self.store.states())
+        self.states = _touched(self.store.states(touched_only=True))
         self.refresh()
         if self.on_states_changed is not None:
             self.on_states_changed([])
 
-    def set_collection(self, collection: Collection, *, mark_seen: bool = True) -> None:
-        """Show a (re)loaded collection: indexes rebuilt, rows recomputed; its articles' first
-        sighting stamped in the store (`mark_seen`)."""
-        from reader.loader import canonical_url_key  # loaded already by whoever loaded these
+    def prepare(self, collection: Collection) -> PreparedCollection:
+        """What `set_collection` computes from the articles alone (the id index, the order for
+        the current sort), computed where the load ran: a worker thread, so that the UI thread
+        only swaps it in. Read-only: the session is not changed."""
+        articles = collection.articles
+        key, reverse = self.sort_key, self.sort_reverse
+        return PreparedCollection(
+            collection,
+            {article.id: i for i, article in enumerate(articles)},
+            (key, reverse),
+            sort_indices(articles, key, reverse=reverse),
+            _url_indexes(articles),  # the first detail shown asks (its related entries)
+        )
 
+    def stamp_seen(self, collection: Collection) -> None:
+        """Stamp the first sighting of the collection's articles (bookkeeping: a failure is
+        tried again at the next load). Safe from a worker thread: the store serialises calls."""
+        if self.store is not None and not (self.saves and self.saves.pending):
+            with contextlib.suppress(StoreError):
+                self.store.mark_seen([article.id for article in collection.articles])
+
+    def set_collection(
+        self,
+        collection: Collection,
+        *,
+        mark_seen: bool = True,
+        preview: bool = False,
+        prepared: PreparedCollection | None = None,
+    ) -> None:
+        """Show a (re)loaded collection: indexes rebuilt, rows recomputed; its articles' first
+        sighting stamped in the store (`mark_seen`). A `preview` is the first screenful kept
+        from the last run (`reader.first_screen`), shown until the real load replaces it: its
+        counts are not the collection's and nothing is stamped."""
+        self.preview = preview
+        if preview:
+            mark_seen = False
+            self._preview_view = self.view_key()
         self.collection = collection
         articles = collection.articles
-        self._by_id = {article.id: i for i, article in enumerate(articles)}
-        self._related_index = {}
-        self._indexes_by_url = {}
-        for index, article in enumerate(articles):
-            for _, url in article.urls.items():
-                self._related_index.setdefault(canonical_url_key(url), article.id)
-                self._indexes_by_url.setdefault(url, []).append(index)
-            self._related_index.setdefault("title:" + article.title.casefold(), article.id)
+        if prepared is not None and prepared.collection is not collection:
+            prepared = None
+        self._by_id = (
+            prepared.by_id
+            if prepared is not None
+            else {article.id: i for i, article in enumerate(articles)}
+        )
+        # Built when first asked (a related entry, a link result), unless prepared.
+        self._url_indexes = prepared.url_indexes if prepared is not None else None
         self._query_index = None
         self._full.clear()
         if collection.fingerprint is None or self.clusters_for != collection.fingerprint:
             self.clusters = None  # other files: found again when asked (the app asks in a worker)
-        self.link_summary = summarize(articles, self.link_results)
-        if mark_seen and self.store is not None and not (self.saves and self.saves.pending):
-            with contextlib.suppress(StoreError):  # bookkeeping: tried again at the next load
-                self.store.mark_seen(list(self._by_id))
+        self.link_summary = summarize(articles, self.link_results) if self.link_results else {}
+        if mark_seen:
+            self.stamp_seen(collection)
         self.loaded = True
-        self.resort()
+        if prepared is not None and prepared.sort == (self.sort_key, self.sort_reverse):
+            self._sorted = prepared.sorted
+            self.refresh()
+        else:
+            self.resort()
 
     # ------------------------------------------------------------------ the view
 
@@ -180,9 +218,16 @@ class Session:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the rows: the view, then the query, in the sort order."""
-        if self.loaded:
+        """Recompute the rows: the view, then the query, in the sort order. A preview holds the
+        rows of the start view only: any other view waits for the load (no rows)."""
+        if self.preview and self.view_key() != self._preview_view:
+            self.rows = []
+        elif self.loaded:
             self.rows = self.rows_for(self.query)
+
+    def view_key(self) -> tuple[object, ...]:
+        """What the rows depend on besides the data: view, search, sort, grouping."""
+        return self.view, self.query_text, self.sort_key, self.sort_reverse, self.grouped
 
     def rows_for(self, query: Query | None) -> list[int]:
         """The rows the current view and sort give with `query` (read-only: may run in a
@@ -309,11 +354,19 @@ class Session:
 
     def related_target(self, related: RelatedArticle) -> str | None:
         """The id of the article in the collection that a related entry points at."""
+        related_index = self._indexes()[0]
         for _, url in related.urls.items():
-            target = self._related_index.get(_url_key(url))
+            target = related_index.get(_url_key(url))
             if target:
                 return target
-        return self._related_index.get("title:" + related.title.casefold())
+        return related_index.get("title:" + related.title.casefold())
+
+    def _indexes(self) -> tuple[dict[str, str], dict[str, list[int]]]:
+        """(canonical URL or title -> article id, URL -> article indexes): built on first use,
+        because most sessions never ask and building them at 20k costs a tenth of a second."""
+        if self._url_indexes is None:
+            self._url_indexes = _url_indexes(self.articles)
+        return self._url_indexes
 
     def next_unread(self, rows: Sequence[int], row: int, step: int) -> int | None:
         """The next row (after `row`, going `step`) whose article is unread, or None."""
@@ -339,9 +392,10 @@ class Session:
     def add_link_results(self, results: Iterable[LinkResult]) -> set[str]:
         """Take new check results; returns the ids of the articles they concern."""
         touched_indexes: set[int] = set()
+        indexes_by_url = self._indexes()[1]
         for result in results:
             self.link_results[result.url] = result
-            touched_indexes.update(self._indexes_by_url.get(result.url, ()))
+            touched_indexes.update(indexes_by_url.get(result.url, ()))
         touched = [self.articles[i] for i in touched_indexes]
         self.link_summary.update(summarize(touched, self.link_results))
         return {article.id for article in touched}
@@ -467,6 +521,33 @@ def _url_key(url: str) -> str:
     from reader.loader import canonical_url_key
 
     return canonical_url_key(url)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCollection:
+    """A loaded collection with what the session derives from its articles alone
+    (`Session.prepare`)."""
+
+    collection: Collection
+    by_id: dict[str, int]
+    sort: tuple[str, bool]
+    """The (key, reverse) that `sorted` is in."""
+    sorted: list[int]
+    url_indexes: tuple[dict[str, str], dict[str, list[int]]]
+
+
+def _url_indexes(articles: Sequence[Article]) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """(canonical URL or title -> article id, URL -> article indexes)."""
+    from reader.loader import canonical_url_key
+
+    related_index: dict[str, str] = {}
+    indexes_by_url: dict[str, list[int]] = {}
+    for index, article in enumerate(articles):
+        for _, url in article.urls.items():
+            related_index.setdefault(canonical_url_key(url), article.id)
+            indexes_by_url.setdefault(url, []).append(index)
+        related_index.setdefault("title:" + article.title.casefold(), article.id)
+    return related_index, indexes_by_url
 
 
 def _touched(states: Mapping[str, TriageState]) -> dict[str, TriageState]:

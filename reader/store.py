@@ -129,6 +129,7 @@ class TriageRow(NamedTuple):
 
 _EMPTY_ROW = TriageRow()
 _COLUMNS = "read, starred, archived, tags, first_seen, read_at"
+_TOUCHED_WHERE = " WHERE read OR starred OR archived OR tags NOT IN ('', '[]')"
 
 
 class Store:
@@ -284,10 +285,13 @@ class Store:
 
     # ------------------------------------------------------------------------ triage: reading
 
-    def states(self) -> dict[str, TriageState]:
-        """Every article the store knows, in one query. Rows that are equal share one object."""
+    def states(self, *, touched_only: bool = False) -> dict[str, TriageState]:
+        """Every article the store knows, in one query; with `touched_only`, only those read,
+        starred, archived or tagged (a start-up reads those: the store knows every article
+        ever seen). Rows that are equal share one object."""
+        where = _TOUCHED_WHERE if touched_only else ""
         with self._read() as conn:
-            rows = conn.execute(f"SELECT id, {_COLUMNS} FROM triage").fetchall()
+            rows = conn.execute(f"SELECT id, {_COLUMNS} FROM triage{where}").fetchall()
         cache: dict[tuple[Any, ...], TriageState] = {}
         times: dict[str | None, datetime | None] = {None: None}
         result: dict[str, TriageState] = {}

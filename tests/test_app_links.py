@@ -179,6 +179,23 @@ async def test_c_rechecks_and_C_checks_view(tmp_path, link_server):  # noqa: F81
         await wait_until(pilot, lambda: link_server.hits(path) > before)
 
 
+async def test_C_shows_the_progress_of_the_view_check_then_hides_it(tmp_path, link_server):  # noqa: F811
+    feed = tmp_path / "feed"
+    for number in range(3):
+        write(feed, f"story-{number}", webUrl=link_server.url(f"/slow/0.6?n={number}"))
+    app = make_app(feed, check_links=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert not app.main.query("#check-progress")  # mounted when a check first needs it
+        await pilot.press("C")
+        await pilot.pause()
+        bar = app.main.query_one("#check-progress")
+        assert bar.display and bar.total == 3
+        await wait_until(pilot, lambda: len(app.session.link_summary) == 3)
+        await wait_until(pilot, lambda: not bar.display)
+        assert bar.progress == 3
+
+
 async def test_c_says_checking_then_when_and_unreachable_shows_why(tmp_path, link_server):  # noqa: F811
     sock, port = closed_port()
     try:

@@ -97,6 +97,7 @@ def test_the_app_imports_nothing_its_first_frame_does_not_need() -> None:
         "watchfiles",
         "rapidfuzz",
         "trafilatura",
+        "markdown_it",  # the body's Markdown widget mounts with the first body shown
     )
     code = (
         "import sys; import reader.tui.app;"

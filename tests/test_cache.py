@@ -255,6 +255,32 @@ def test_slim_rewrite_keeps_the_detail_part_for_full_loads(tmp_path: Path) -> No
     assert any(a.related for a in full.articles) and not any(a.slim for a in full.articles)
 
 
+def test_full_rewrite_keeps_every_entry_and_detail(tmp_path: Path) -> None:
+    """A full load that rewrites the cache (one file changed, one removed) keeps the entries and
+    detail records of the files that were hits (read again: a load keeps no decoded record)."""
+    import shutil
+
+    feed = tmp_path / "feed"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_feed", feed)
+    old = time.time() - 60
+    for path in feed.rglob("*.md"):
+        os.utime(path, (old, old))
+    cache_dir = tmp_path / "cache"
+    load_collection_cached([str(feed)], cache_dir=cache_dir)
+    first, second = sorted(feed.glob("*.md"))[:2]
+    first.write_text(first.read_text().replace("title:", "title: ", 1))
+    os.utime(first, (old + 1, old + 1))
+    second.unlink()
+    full = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert full.articles == load_collection([str(feed)]).articles
+    entries, details = read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
+    relatives = {relative for _path, relative in iter_article_files(feed)}
+    assert set(entries) == relatives and details is not None and set(details) == relatives
+    warm = load_collection_cached([str(feed)], cache_dir=cache_dir)
+    assert warm.fingerprint is not None  # every file a hit: nothing was left out
+    same_as_loader(warm, [str(feed)])
+
+
 def _worker_that_dies_holding_a_chunk(chunks, counter, inbox, parent) -> None:
     pool._claim(counter, len(chunks))  # claims a chunk, and never sends it
     os._exit(1)
@@ -295,14 +321,12 @@ def test_pool_under_spawn_when_threads_run(sample_feed: Path, cache_dir: Path) -
 def test_pooled_cold_load_writes_a_cache_the_next_load_uses(
     sample_feed: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.cache
-
     feed = sample_feed
     load_collection_cached([str(feed)], cache_dir=cache_dir, workers=3, pool_threshold=1)
     entries, details = read_cache(cache_file_for(feed, cache_dir=cache_dir), details=True)
     assert details is not None and set(details) == set(entries)
     assert len(entries) == len(list(iter_article_files(feed)))
-    monkeypatch.setattr(reader.cache, "parse_files", None)  # a warm load must not parse anything
+    monkeypatch.setattr(pool, "parse_files", None)  # a warm load must not parse anything
     same_as_loader(load_collection_cached([str(feed)], cache_dir=cache_dir), [str(feed)])
 
 

@@ -131,6 +131,92 @@ def test_list_csv_ids_table(capsys):
     assert "TITLE" in lines[0] and len(lines) == 5
 
 
+# `reader list` loads slim articles for the formats that print nothing of bodies, images,
+# related articles and extra fields (issue 14): their output must be exactly the full load's.
+
+_LIST_VARIANTS = [
+    [],
+    ["--all", "--sort", "title"],
+    ["--sort", "heat", "--reverse", "--limit", "7"],
+    ["--query", "has:image OR has:related"],
+    ["--query", "has:body OR NOT has:amp"],
+    ["--group"],
+]
+
+
+def _list_output(capsys, monkeypatch, args: list[str], *, slim_formats) -> tuple[str, list[bool]]:
+    """stdout of `reader list ARGS`, and the `slim` of every load it made."""
+    import reader.cli.commands as commands
+    from reader.collection import open_collection as real_open
+
+    loads: list[bool] = []
+
+    def spy(paths, **kwargs):
+        loads.append(kwargs.get("slim", False))
+        return real_open(paths, **kwargs)
+
+    monkeypatch.setattr(commands, "open_collection", spy)
+    monkeypatch.setattr(commands, "SLIM_FORMATS", slim_formats)
+    assert main(["list", *args]) == 0
+    return capsys.readouterr().out, loads
+
+
+@pytest.mark.parametrize("output", ["ids", "table", "csv", "json"])
+@pytest.mark.parametrize("variant", _LIST_VARIANTS, ids=lambda v: " ".join(v) or "plain")
+@pytest.mark.parametrize("feed", ["sample", "real"])
+def test_list_output_is_the_same_from_slim_articles(
+    capsys, monkeypatch, request, output, variant, feed
+):
+    folder = request.getfixturevalue("sample_feed" if feed == "sample" else "real_feed")
+    args = ["--format", output, *variant, str(folder)]
+    from reader.cli.commands import SLIM_FORMATS
+
+    # Cold (the cache filled by a slim or a full load), then warm, both ways.
+    first, first_loads = _list_output(capsys, monkeypatch, args, slim_formats=SLIM_FORMATS)
+    full, full_loads = _list_output(capsys, monkeypatch, args, slim_formats=frozenset())
+    again, _ = _list_output(capsys, monkeypatch, args, slim_formats=SLIM_FORMATS)
+    assert first_loads[0] is (output in SLIM_FORMATS)
+    assert not any(full_loads)
+    assert first == full == again
+    assert full.strip()
+
+
+def test_slim_json_would_differ(capsys, monkeypatch, sample_feed):
+    """The comparison above sees what slim articles leave out: JSON, which prints images and
+    related articles, is not listed from them."""
+    args = ["--format", "json", str(sample_feed)]
+    full, _ = _list_output(capsys, monkeypatch, args, slim_formats=frozenset())
+    slim, loads = _list_output(capsys, monkeypatch, args, slim_formats=frozenset({"json"}))
+    assert loads == [True]
+    assert slim != full
+
+
+def test_a_warm_list_imports_no_parser(sample_feed, tmp_path):
+    """A warm `reader list` reads the parse cache only: neither the loader nor YAML nor ftfy
+    is imported (they cost a fifth of its time)."""
+    import shutil
+    import time
+
+    feed = tmp_path / "feed"
+    shutil.copytree(sample_feed, feed)
+    an_hour_ago = time.time() - 3600  # the cache does not trust files modified just now
+    for path in feed.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    parser = ("reader.loader", "reader.frontmatter", "reader.cache.pool", "yaml", "ftfy")
+    code = (
+        "import sys; from reader.cli import main;"
+        f"main(['list', '--format', 'ids', {str(feed)!r}]);"
+        f"main(['list', '--limit', '3', {str(feed)!r}]);"
+        f"print(sorted(m for m in {parser!r} if m in sys.modules), file=sys.stderr)"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert cold.returncode == 0, cold.stderr
+    assert "reader.loader" in cold.stderr  # the first load parsed: the check can see it
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stderr.strip().endswith("[]"), warm.stderr
+
+
 def test_list_table_fits_terminal_width(tmp_path):
     for width in ("60", "100", "160"):
         result = run("list", env={"COLUMNS": width})

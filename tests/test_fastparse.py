@@ -575,3 +575,19 @@ def test_printable_text_needs_no_character_regex() -> None:
     printable = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable()]
     for pattern in patterns:
         assert not [c for c in printable if pattern.match(c)], pattern.pattern
+
+
+_BODY_CHARACTERS = st.one_of(
+    st.sampled_from("\n\t\r \x1b[31m\x00\x7f\x85\x9b\u00a0\u00ad\u200b\u200d\u2028\u202e\ufeff"),
+    st.characters(max_codepoint=0x7F),
+    st.characters(),  # surrogates, unassigned, private use, format characters included
+)
+
+
+@settings(derandomize=True, max_examples=1000, deadline=None)
+@given(st.text(_BODY_CHARACTERS, max_size=60))
+def test_clean_body_is_sanitize_with_lines_kept(body: str) -> None:
+    """clean_body skips the translation for printable bodies: it must give what it would."""
+    from reader.loader import clean_body
+
+    assert clean_body(body) == sanitize(body, keep_newlines=True).strip("\n")

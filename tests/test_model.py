@@ -59,3 +59,32 @@ def test_positional_keyword_frozen_replace_pickle() -> None:
         Article("only-an-id")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         Article("i", "p", "t", unknown=1)  # type: ignore[call-arg]
+
+
+def test_slim_article_is_the_article_without_its_detail() -> None:
+    """slim_article builds the copy field by field: every field but the left-out ones (and the
+    slim flags that say what they held) comes through as it is, fields added later included
+    (each is given an object of its own here, whatever its type)."""
+    from reader.model import SLIM_EXTRA, slim_article
+
+    left_out = {"body": "", "images": (), "related": (), "extra": SLIM_EXTRA}
+    flags = {"slim": True, "slim_body": True, "slim_related": 2, "slim_images": 1}
+    carried = {
+        spec.name: object()
+        for spec in dataclasses.fields(Article)
+        if spec.name not in left_out and spec.name not in flags
+    }
+    full = Article(
+        **carried,
+        body="Body text",
+        images=(Image("https://p.example/i.jpg"),),
+        related=(RelatedArticle("Other"), RelatedArticle("Another")),
+        extra={"secured": "token"},
+    )
+    slim = slim_article(full)
+    for name, value in carried.items():
+        assert getattr(slim, name) is value, name
+    for name, value in {**left_out, **flags}.items():
+        assert getattr(slim, name) == value, name
+    assert slim.extra is SLIM_EXTRA and slim_article(slim) is slim
+    assert (slim.has_body, slim.related_count, slim.image_count) == (True, 2, 1)

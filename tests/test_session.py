@@ -130,6 +130,48 @@ def test_lookups(store: Store, collection: Collection) -> None:
     assert session.next_unread(session.rows, 3, 1) is None
 
 
+def test_a_prepared_collection_gives_what_set_collection_computes(
+    store: Store, collection: Collection
+) -> None:
+    """The app indexes and sorts a load on its worker thread (`prepare`); the session it gives
+    is the same as one that computed everything itself."""
+    plain = new_session(store, collection)
+    session = Session(store, clock=lambda: FIXED_NOW)
+    session.load_state()
+    prepared = session.prepare(collection)
+    session.set_collection(collection, prepared=prepared)
+    assert session.rows == plain.rows and session.loaded
+    middle = session.articles[session.rows[1]]
+    by_url = RelatedArticle("whatever", urls=Urls(web="HTTPS://WEB.EXAMPLE/middle#section"))
+    assert session.related_target(by_url) == plain.related_target(by_url) == middle.id
+    # The sort changed while the load was on its way: the prepared order is not used.
+    later = Session(store, clock=lambda: FIXED_NOW)
+    prepared = later.prepare(collection)
+    later.set_sort("title")
+    later.set_collection(collection, prepared=prepared)
+    plain.set_sort("title")
+    assert later.rows == plain.rows != session.rows
+
+
+def test_a_preview_holds_only_the_start_view(store: Store, collection: Collection) -> None:
+    """The first screenful kept from the last run: rows for the start view; any other view
+    or search waits for the load (no rows), and nothing is stamped in the store."""
+    session = Session(store, clock=lambda: FIXED_NOW)
+    head = Collection(collection.articles[:2])
+    session.set_collection(head, preview=True)
+    assert session.preview and len(session.rows) == 2
+    assert store.states() == {}  # no first sighting stamped for a preview
+    session.set_view("starred")
+    assert session.rows == []
+    session.set_view("inbox")
+    assert len(session.rows) == 2
+    session.set_query(parse_query("robots"))
+    assert session.rows == []
+    session.set_query(None)
+    session.set_collection(collection)
+    assert not session.preview and len(session.rows) == 4 and store.states()
+
+
 def test_link_results_reach_the_articles_that_have_them(
     store: Store, collection: Collection
 ) -> None:

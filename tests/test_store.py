@@ -110,6 +110,21 @@ def test_states_returns_every_row(store: Store) -> None:
     assert states["c"].first_seen is not None and not states["c"].read
 
 
+def test_touched_states_leave_out_articles_only_seen(store: Store) -> None:
+    store.mark_seen(["seen", "starred", "read", "archived", "tagged", "untagged", "unstarred"])
+    store.set_starred(["starred", "unstarred"], True)
+    store.set_starred(["unstarred"], False)
+    store.set_read(["read"], True)
+    store.set_archived(["archived"], True)
+    store.set_tags_of(["tagged", "untagged"], ["work"])
+    store.set_tags_of(["untagged"], [])
+    touched = store.states(touched_only=True)
+    assert set(touched) == {"starred", "read", "archived", "tagged"}
+    everything = store.states()
+    assert all(touched[key] == everything[key] for key in touched)
+    assert len(everything) == 7
+
+
 def test_lone_string_is_one_id(store: Store) -> None:
     states = store.set_starred("abc", True)  # type: ignore[arg-type]
     assert list(states) == ["abc"]

@@ -107,6 +107,7 @@ def make_app(
     check_links: bool = False,
     watch: bool = False,
     settings: Settings = DEFAULTS,
+    use_cache: bool = False,
 ) -> ReaderApp:
     """The app on `folder` with a fixed clock (the `utc` fixture, autouse for app tests, keeps
     local time UTC so dates render the same everywhere)."""
@@ -116,7 +117,7 @@ def make_app(
         opener=opener,
         check_links=check_links,
         now=lambda: FIXED_NOW,
-        use_cache=False,
+        use_cache=use_cache,
         watch=watch,
         settings=settings,
     )
@@ -139,6 +140,7 @@ async def settle(pilot) -> None:
         pilot,
         lambda: (
             app.session.loaded
+            and not app.session.preview
             and not [w for w in app.workers if w.group == "load" and not w.is_finished]
         ),
     )

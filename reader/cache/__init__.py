@@ -9,8 +9,10 @@ anything changed (:mod:`reader.cache.fileformat`).
 
 The cache is never needed and never fatal: a missing, corrupt, truncated or foreign cache file is
 ignored (and replaced), an unwritable cache folder only costs the next load its speed. The app
-loads slim articles and reads only the first part of the file, so a warm start of 100,000
-articles neither decodes nor holds bodies, related articles and extra fields.
+(and `reader list`, but for JSON) loads slim articles and reads only the first part of the file,
+so a warm start of 100,000 articles neither decodes nor holds bodies, related articles and extra
+fields; and a warm load imports nothing of the parser (`reader.loader`, YAML, ftfy): the pool,
+and with it the parser, is imported only when a file has to be parsed.
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ from pathlib import Path
 
 from reader.cache import fileformat
 from reader.cache.fileformat import CACHE_VERSION, read_cache, write_cache
-from reader.cache.pool import parse_files
 from reader.cache.records import Decoder, RawDetail, RawEntry, Segment, segment
-from reader.loader import _dedupe_ids, iter_article_files
 from reader.model import Article, Collection, Problem
 from reader.paths import default_cache_dir
 from reader.settings import DEFAULTS
+from reader.walk import dedupe_ids, iter_article_files
 
 __all__ = ["CACHE_VERSION", "cache_file_for", "clear_cache", "load_collection_cached"]
 
@@ -57,7 +58,7 @@ def load_collection_cached(
 
     `workers`: processes for parsing when many files changed (None: one per CPU, at most 4;
     1: parse in this process only). `slim`: articles without body, related and extra fields
-    (see :func:`reader.loader.slim_article`), for the app: faster to build, half the memory.
+    (see :func:`reader.model.slim_article`), for the app: faster to build, half the memory.
     `use_cache=False` (`--no-cache`): the cache is neither read nor written, but many files are
     still parsed over the pool (from `pool_threshold` files to parse on).
     """
@@ -79,7 +80,7 @@ def load_collection_cached(
             )
             if stamps is not None:
                 stamps = None if stamp is None else [*stamps, stamp]
-        articles = _dedupe_ids(articles)
+        articles = dedupe_ids(articles)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -124,74 +125,82 @@ def _load_root(
     cache file when every file was a hit and the cache file did not change meanwhile (the same
     stamp: the same files), else None."""
     cache_file = cache_file_for(root, cache_dir=cache_dir)
-    old_entries: dict[str, RawEntry] = {}
-    old_details: dict[str, RawDetail | None] | None = None
+    entries: dict[str, RawEntry] = {}
+    details: dict[str, RawDetail | None] | None = None
     before = _stamp(cache_file) if use_cache else None
     if use_cache:
-        old_entries, old_details = read_cache(cache_file, details=not slim)
+        entries, details = read_cache(cache_file, details=not slim)
     files = list(iter_article_files(root))
 
-    # Only files the cache knows are stat'ed here; the others are parsed, and their key comes
-    # from the open file (so a cold load makes one pass over the files, not two).
-    hits = [False] * len(files)
-    if old_entries:
-        for index, (path, relative) in enumerate(files):
-            entry = old_entries.get(relative)
-            if entry is None:
-                continue
+    # One pass: a file the cache knows is stat'ed and, when unchanged, decoded at once (its
+    # record popped, so a warm load of 100,000 articles never holds both). The others are
+    # parsed afterwards, their key taken from the open file (a cold load reads each file once).
+    results: list[tuple[Article | None, list[Problem]] | None] = []
+    to_parse: list[int] = []
+    reused: list[str] = []
+    decode = Decoder(slim=slim).entry
+    pop_entry = entries.pop
+    pop_detail = details.pop if details else _no_detail
+    stat = os.stat
+    for path, relative in files:
+        entry = pop_entry(relative, None)
+        if entry is not None:
             try:
-                info = os.stat(path)
+                info = stat(path)
             except OSError:
-                continue
-            size, mtime_ns, _record, _problems = entry
-            hits[index] = size == info.st_size and mtime_ns == info.st_mtime_ns
-    to_parse = [index for index, hit in enumerate(hits) if not hit]
-    changed = bool(to_parse) or len(files) - len(to_parse) != len(old_entries)
-    if changed and old_details is None and old_entries:
-        # The cache is rewritten: the reused entries need their detail part too.
-        old_entries, old_details = read_cache(cache_file, details=True)
-    details = old_details or {}
+                entry = None
+            else:
+                if entry[0] != info.st_size or entry[1] != info.st_mtime_ns:
+                    entry = None
+        if entry is None:
+            to_parse.append(len(results))
+            results.append(None)
+        else:
+            results.append(decode(entry, pop_detail(relative, None), path))
+            reused.append(relative)
+    changed = bool(to_parse or entries)  # entries left: files removed since
+    del entries, details
 
     segments: list[Segment] = []
-    parsed: list[tuple[Article | None, list[Problem]]] = []
     if to_parse:
+        from reader.cache.pool import parse_files  # the parser: not imported by a warm load
+
         parsed, segments = parse_files(
             [files[i] for i in to_parse], workers, slim, use_cache, threshold=pool_threshold
         )
-    next_parsed = iter(parsed).__next__
-    decode = Decoder(slim=slim).entry
-    reused_relatives: list[str] = []
-    reused_entries: list[RawEntry] = []
-    reused_details: list[RawDetail | None] = []
-    for index, (path, relative) in enumerate(files):
-        if hits[index]:
-            # Popped: each record is freed as its article is built, so a warm load of 100,000
-            # articles never holds both (unless the cache is rewritten and needs them).
-            entry = old_entries.pop(relative)
-            detail = details.pop(relative, None)
-            article, file_problems = decode(entry, detail, path)
-            if changed:
-                reused_relatives.append(relative)
-                reused_entries.append(entry)
-                reused_details.append(detail)
-        else:
-            article, file_problems = next_parsed()
+        for index, result in zip(to_parse, parsed, strict=True):
+            results[index] = result
+        del parsed
+    for article, file_problems in results:  # type: ignore[misc]
         if article is not None:
             articles.append(article)
         if file_problems:
             problems.extend(file_problems)
-    del parsed
+    del results
 
     if changed and use_cache:
-        if reused_relatives:
-            reused = segment(reused_relatives, reused_entries, reused_details)
-            if reused is not None:
-                segments.append(reused)
-        write_cache(cache_file, segments)
+        if reused:
+            segments.append(_reused_segment(cache_file, reused))
+        write_cache(cache_file, [part for part in segments if part is not None])
         return None
     if before is None or _stamp(cache_file) != before:
         return None
     return f"{os.path.realpath(root)}\0{before}"
+
+
+def _no_detail(_relative: str, _default: None) -> None:
+    return None
+
+
+def _reused_segment(cache_file: Path, relatives: list[str]) -> Segment | None:
+    """The cache entries (with their detail records) of the files that were hits, read again
+    for the rewrite: a load keeps no record it has decoded, so that a warm one never holds the
+    records and the articles at once (a rewrite happens only when files changed, and writes the
+    whole file anyway)."""
+    entries, details = read_cache(cache_file, details=True)
+    details = details or {}
+    known = [relative for relative in relatives if relative in entries]
+    return segment(known, [entries[r] for r in known], [details.get(r) for r in known])
 
 
 def _stamp(path: Path) -> str | None:

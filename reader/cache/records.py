@@ -16,8 +16,16 @@ import pickle
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from reader.loader import SLIM_EXTRA, complete_article, load_file, slim_article
-from reader.model import Article, Image, Problem, Provider, RelatedArticle, Urls
+from reader.model import (
+    SLIM_EXTRA,
+    Article,
+    Image,
+    Problem,
+    Provider,
+    RelatedArticle,
+    Urls,
+    slim_article,
+)
 
 __all__ = [
     "UNUSABLE",
@@ -262,6 +270,8 @@ class Decoder:
             len(images) if slim else 0,
         )
         if slim and not self.slim:  # a full load, but this entry has no detail record
+            from reader.loader import complete_article
+
             article = complete_article(article)
         return article, problems
 
@@ -299,6 +309,8 @@ def decode_segment(
     results = []
     for (path, relative), entry, detail in zip(files, entries, details, strict=True):
         if Entry(*entry).problems is None:  # the worker could not encode it: parse it here
+            from reader.loader import load_file  # imported already by whoever parsed the rest
+
             article, problems = load_file(path, relative)
             results.append((kept(article, slim), problems))
         else:

@@ -56,10 +56,13 @@ def current_settings() -> Settings:
 # Shared steps
 
 
-def load(paths: Sequence[str] | None, *, use_cache: bool = True) -> Collection:
-    """The collection at `paths` (default: the sample), with path problems worded for a shell."""
+def load(paths: Sequence[str] | None, *, use_cache: bool = True, slim: bool = False) -> Collection:
+    """The collection at `paths` (default: the sample), with path problems worded for a shell.
+
+    `slim`: articles without body, images, related and extra fields (what a command that prints
+    none of them needs: a warm load then reads and builds far less)."""
     try:
-        return open_collection(paths, use_cache=use_cache, settings=current_settings())
+        return open_collection(paths, use_cache=use_cache, slim=slim, settings=current_settings())
     except PathError as exc:
         if exc.usage:
             raise UsageError(f"reader: {exc}") from None
@@ -159,11 +162,14 @@ def _story_sizes(articles: Sequence[Any], clusters: Any) -> dict[str, int]:
 # Commands
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from reader.cli.output import article_json, articles_csv, articles_table
+#: The `reader list` formats that print nothing of an article's body, images, related articles
+#: or extra fields (tests/test_cli.py holds that their output is the same from slim articles).
+SLIM_FORMATS = frozenset({"ids", "table", "csv"})
 
+
+def cmd_list(args: argparse.Namespace) -> int:
     query = parse_query_or_exit(args.query)
-    collection = load(args.paths, use_cache=not args.no_cache)
+    collection = load(args.paths, use_cache=not args.no_cache, slim=args.output in SLIM_FORMATS)
     clusters = stories_for(collection, query, args.no_cache, wanted=args.group)
     store = open_store(args.state)
     try:
@@ -186,6 +192,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     sizes = _story_sizes(articles, clusters) if args.group else None
     out = sys.stdout
     if args.output == "json":
+        from reader.cli.output import article_json
+
         payload = [article_json(a, states.get(a.id)) for a in articles]
         if sizes is not None and clusters is not None:
             for item in payload:
@@ -193,10 +201,14 @@ def cmd_list(args: argparse.Namespace) -> int:
                 item["cluster_size"] = sizes[item["id"]]
         out.write(dump_json(payload) + "\n")
     elif args.output == "csv":
+        from reader.cli.output import articles_csv
+
         out.write(articles_csv(articles, states, sizes=sizes, clusters=clusters))
     elif args.output == "ids":
         out.write("".join(f"{a.id}\n" for a in articles))
     else:
+        from reader.cli.output import articles_table
+
         width = shutil.get_terminal_size((100, 24)).columns
         out.write(articles_table(articles, width=width, states=states, sizes=sizes))
     errors = collection.errors
@@ -277,7 +289,8 @@ def cmd_mark(args: argparse.Namespace) -> int:
     if not args.ids and not args.query:
         raise UsageError("reader mark: give article ids or --query")
     query = parse_query_or_exit(args.query)
-    collection = load(args.collection, use_cache=not args.no_cache)
+    # Slim: only ids (and what a query reads, which slim articles keep) are needed.
+    collection = load(args.collection, use_cache=not args.no_cache, slim=True)
     known = {article.id for article in collection.articles}
     unknown = [i for i in args.ids if i not in known]
     store = open_store(args.state)

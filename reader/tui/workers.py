@@ -6,7 +6,7 @@ may end: `q` during a slow load waited for the load. `DaemonExecutor` runs each 
 thread that nothing waits for. `LinkWork` checks, opens and copies links: checks on the
 link-check service's own thread (:class:`reader.check.LinkCheckService`, cancelled on exit
 without waiting for the network), browsers on daemon threads. `ReadingWork` reads articles'
-full text (reading mode) on daemon threads.
+full text (reading mode) on daemon threads. `SearchWork` filters as the user types.
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ class LinkWork:
         """A batch of results: into the session, the progress bar, the list and the detail."""
         touched = self.session.add_link_results(event.results)
         if event.progress:
-            self.screen.query_one("#check-progress", ProgressBar).advance(len(event.results))
+            for bar in self.screen.query("#check-progress").results(ProgressBar):
+                bar.advance(len(event.results))
         article_list.refresh_rows()
         current = detail.article
         if current is not None and current.id in touched:
@@ -206,7 +207,8 @@ class LinkWork:
         self._checking -= {article.id for article in event.articles}
         self._watched_ended(event)
         if event.progress:
-            screen.query_one("#check-progress").display = False
+            for bar in screen.query("#check-progress"):
+                bar.display = False
             summary = self.session.link_summary
             dead = sum(1 for a in event.articles if summary.get(a.id) == "broken")
             results = self.session.link_results
@@ -527,3 +529,44 @@ class StoryWork:
             f"Grouped: {stories} told by {told:,} articles shown once (z: every article)",
             timeout=3,
         )
+
+
+class SearchWork:
+    """Search as the user types: each query's rows, from 10,000 articles up filtered on a
+    thread (typing never waits for a slow query; a newer keystroke makes the older result
+    moot). `shown(keep_cursor)` is the screen's repaint of the rows."""
+
+    def __init__(self, screen: Screen[Any], session: Session, shown: Callable[[bool], None]):
+        self.screen = screen
+        self.session = session
+        self.shown = shown
+        self._pending: Query | None = None
+
+    def run(self, query: Query, *, keep_cursor: bool = False) -> None:
+        session = self.session
+        self._pending = query
+        if session.searches_in_background and session.loaded:
+            self.screen.run_worker(
+                lambda: self._filter(query, keep_cursor),
+                thread=True,
+                exclusive=True,
+                group="search",
+                exit_on_error=False,
+            )
+        else:
+            session.set_query(query)
+            self.shown(keep_cursor)
+
+    def _filter(self, query: Query, keep_cursor: bool) -> None:
+        from textual.worker import get_current_worker
+
+        rows = self.session.rows_for(query)
+        if not get_current_worker().is_cancelled:
+            self.screen.app.call_from_thread(self._done, query, rows, keep_cursor)
+
+    def _done(self, query: Query, rows: list[int], keep_cursor: bool) -> None:
+        if query is self._pending:  # else a newer keystroke is on its way
+            session = self.session
+            session.query = query if not query.is_empty else None
+            session.rows = rows
+            self.shown(keep_cursor)

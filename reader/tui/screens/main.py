@@ -11,20 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar
-from textual.worker import get_current_worker
 
 from reader.collection import collection_name
 from reader.model import Article, Collection
 from reader.paths import reading_cache_dir
-from reader.query import Query, QueryError, parse_query, wanted_topics
-from reader.session import Session
+from reader.query import QueryError, parse_query, wanted_topics
+from reader.session import PreparedCollection, Session
 from reader.sorting import is_descending
 from reader.tui.actions import bindings_for
 from reader.tui.screens.confirm import ask_if_many
@@ -40,6 +39,7 @@ from reader.tui.workers import (
     LinksChecked,
     LinkWork,
     ReadingWork,
+    SearchWork,
     StoryWork,
 )
 from reader.views import VIEW_LABELS, VIEWS, in_view
@@ -58,20 +58,22 @@ class MainScreen(Screen[None]):
         *,
         links: Callable[[MainScreen], LinkWork],
         auto_check_links: bool = True,
+        preview: Callable[[], Collection | None] | None = None,
     ) -> None:
         super().__init__()
+        self._preview = preview
         self.session = session
         self.roots = list(roots)
         self.collection_label = collection_name(self.roots)  # resolves paths: once, not per key
         self.links = links(self)
         self.full_texts = ReadingWork(self, session, reading_cache_dir(), lambda: self.detail)
         self.stories = StoryWork(self, session, lambda: self.states_changed([]))
+        self.search = SearchWork(self, session, lambda keep: self._show_rows(keep_cursor=keep))
         self.auto_check_links = auto_check_links
         self.query_error: str | None = None
         self._detail_timer: Timer | None = None
         self._auto_check_timer: Timer | None = None
         self._pending_detail: str | None = None
-        self._pending_query: Query | None = None
         session.on_states_changed = self.states_changed
 
     def compose(self) -> ComposeResult:
@@ -82,8 +84,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield ArticleList(id="article-list")
             yield ArticleDetail(id="article-detail")
-        yield ProgressBar(id="check-progress", show_eta=False)
-        yield Footer()
+        yield Footer()  # the check's progress bar goes above it when a check starts
 
     @property
     def article_list(self) -> ArticleList:
@@ -117,20 +118,33 @@ class MainScreen(Screen[None]):
         article_list.now = lambda: session.clock().astimezone()
         self.detail.now = session.clock
         self._set_reading(session.settings.reading_by_default)
-        self.query_one("#check-progress").display = False
         self._update_header()
+        preview = self._preview() if self._preview is not None and not session.loaded else None
+        if preview is not None:
+            self.show_preview(preview)
 
     # ------------------------------------------------------------------ from the app
 
-    def show_collection(self, collection: Collection) -> None:
-        """A (re)loaded collection: the rows, keeping the cursor's article where it can."""
+    def show_preview(self, collection: Collection) -> None:
+        """The first screenful kept from the last run, until the load replaces it."""
+        self.session.set_collection(collection, preview=True)
+        self.article_list.set_articles(self.session.articles)
+        self._show_rows()
+        self._show_detail(self.article_list.cursor_id)
+
+    def show_collection(
+        self, collection: Collection, *, prepared: PreparedCollection | None = None
+    ) -> None:
+        """A (re)loaded collection: the rows, keeping the cursor's article where it can (after
+        a preview, only if the user moved it)."""
         session = self.session
         first = not session.loaded
         article_list = self.article_list
-        keep = article_list.cursor_id if not first else None
+        moved = not first and not (session.preview and article_list.cursor_row == 0)
+        keep = article_list.cursor_id if moved else None
         keep_row = article_list.cursor_row
         previous_errors = len(session.collection.errors) if not first else 0
-        session.set_collection(collection)
+        session.set_collection(collection, prepared=prepared, mark_seen=prepared is None)
         self.stories.collection_changed()
         article_list.link_lookup = session.link_summary.get
         article_list.set_articles(session.articles)
@@ -151,6 +165,8 @@ class MainScreen(Screen[None]):
 
     def states_changed(self, ids: Sequence[str]) -> None:
         """Triage state changed (here or in another process): repaint what shows it."""
+        if not self.query("#app-header"):  # the app is closing: the widgets are gone already
+            return
         if not ids:  # another process: the view may hold other rows now
             self._show_rows()
         self.article_list.refresh_rows()
@@ -166,7 +182,9 @@ class MainScreen(Screen[None]):
         session = self.session
         if not session.loaded:
             return
-        if session.query is not None:
+        if session.preview:
+            self.article_list.empty_message = "Loading the collection…"
+        elif session.query is not None:
             self.article_list.empty_message = "No article matches this search (Esc clears it)."
         else:
             self.article_list.empty_message = f"No articles in {VIEW_LABELS[session.view]}."
@@ -186,7 +204,7 @@ class MainScreen(Screen[None]):
         header.query = session.query_text
         arrow = "▼" if is_descending(session.sort_key, session.sort_reverse) else "▲"
         header.sort = f"{session.sort_key} {arrow}"
-        header.loading = not session.loaded
+        header.pending = not session.loaded or session.preview
         header.grouped = session.grouped and session.clusters is not None
         header.refresh_text()
 
@@ -196,7 +214,8 @@ class MainScreen(Screen[None]):
         self._show_rows()
 
     def _refresh_sidebar(self) -> None:
-        self.sidebar.show_counts(self.session)
+        if not self.session.preview:  # its counts would be the preview's
+            self.sidebar.show_counts(self.session)
 
     # ------------------------------------------------------------------ the detail, reading mode
 
@@ -223,7 +242,11 @@ class MainScreen(Screen[None]):
 
     def _show_detail(self, article_id: str | None) -> None:
         session = self.session
-        article = session.full_article(session.article(article_id))
+        article = session.article(article_id)
+        if session.preview:  # reading the file would wait for the YAML parser
+            self.detail.show(article, state=session.state(article_id), links=session.link_results)
+            return
+        article = session.full_article(article)
         self.detail.show(
             article,
             state=session.state(article_id),
@@ -327,7 +350,14 @@ class MainScreen(Screen[None]):
         self._sorted()
 
     def action_toggle_grouped(self) -> None:
-        self.stories.toggle()
+        if not self._still_loading():
+            self.stories.toggle()
+
+    def _still_loading(self) -> bool:
+        """Whether the rows are still the preview: an action on a whole view waits for the load."""
+        if self.session.preview:
+            self.notify("Still loading the collection: try again in a moment.", timeout=2)
+        return self.session.preview
 
     def action_set_view(self, view: str) -> None:
         if view in VIEWS:
@@ -373,6 +403,8 @@ class MainScreen(Screen[None]):
 
     def action_mark_all_read(self) -> None:
         session = self.session
+        if self._still_loading():
+            return
         ids = [
             m for i in self.article_list.order for m in session.story_ids(session.articles[i].id)
         ]
@@ -404,22 +436,9 @@ class MainScreen(Screen[None]):
         self.session.undo(then=undone)
 
     def action_edit_tags(self) -> None:
-        session = self.session
-        article_id = self.article_list.cursor_id
-        if article_id is None or session.store is None:
-            return
-        from reader.store import StoreError
-        from reader.tui.screens.tags import TagsScreen
+        from reader.tui.screens.tags import edit_tags
 
-        def done(tags: list[str] | None) -> None:
-            if tags is not None:
-                session.set_tags(article_id, tags)
-
-        try:
-            known = session.store.all_tags()
-        except StoreError:
-            known = []
-        self.app.push_screen(TagsScreen(list(session.state(article_id).tags), known), done)
+        edit_tags(self.app, self.session, self.article_list.cursor_id)
 
     # ------------------------------------------------------------------ search
 
@@ -432,39 +451,16 @@ class MainScreen(Screen[None]):
 
     def _set_query(self, text: str, *, keep_cursor: bool = False) -> None:
         """A new query: its rows, the cursor on the first (`keep_cursor`: on the same article)."""
-        bar = self.query_bar
         try:
             query = parse_query(text)
-        except QueryError as exc:
-            # Keep the last good result; say what is wrong under the bar.
+        except QueryError as exc:  # keep the last good result; say what is wrong under the bar
             self.query_error = str(exc)
-            bar.show_error(self.query_error)
+            self.query_bar.show_error(self.query_error)
             return
         self.query_error = None
-        bar.show_error(None)
+        self.query_bar.show_error(None)
         self.stories.needed_by(query)
-        session = self.session
-        if session.searches_in_background and session.loaded:
-            # Large collections filter in a thread: typing never waits for a slow query, and a
-            # newer keystroke makes the older result moot.
-            self._pending_query = query
-            self._search_in_background(query)
-        else:
-            session.set_query(query)
-            self._show_rows(keep_cursor=keep_cursor)
-
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search_in_background(self, query: Query) -> None:
-        rows = self.session.rows_for(query)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._search_done, query, rows)
-
-    def _search_done(self, query: Query, rows: list[int]) -> None:
-        if query is self._pending_query:  # else a newer keystroke is on its way
-            session = self.session
-            session.query = query if not query.is_empty else None
-            session.rows = rows
-            self._show_rows(keep_cursor=False)
+        self.search.run(query, keep_cursor=keep_cursor)
 
     @on(QueryBar.Done)
     def _query_done(self, event: QueryBar.Done) -> None:
@@ -474,22 +470,9 @@ class MainScreen(Screen[None]):
 
     @on(QueryBar.SaveRequested)
     def _save_search(self, event: QueryBar.SaveRequested) -> None:
-        from reader.tui.screens.save_search import SaveSearchScreen
+        from reader.tui.screens.save_search import save_search
 
-        text = event.text.strip()
-        if not text:
-            self.notify("Type a query first.", timeout=2)
-            return
-
-        def saved(name: str) -> None:
-            self.notify(f"Saved search “{name}”", timeout=2)
-            self._refresh_sidebar()
-
-        def done(name: str | None) -> None:
-            if name:
-                self.session.save_search(name, text, then=lambda: saved(name))
-
-        self.app.push_screen(SaveSearchScreen(text), done)
+        save_search(self, self.session, event.text.strip(), saved=self._refresh_sidebar)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.sidebar
@@ -527,12 +510,19 @@ class MainScreen(Screen[None]):
 
     def action_check_view(self) -> None:
         session = self.session
+        if self._still_loading():
+            return
         articles = [session.articles[i] for i in self.article_list.order]
         if not articles:
             return
         total = self.links.check(articles, recheck=False, progress=True)
         if total > 1:
-            bar = self.query_one("#check-progress", ProgressBar)
+            found = self.query("#check-progress")
+            if found:
+                bar = found.first(ProgressBar)
+            else:  # mounted when first needed: one widget less for the first frame
+                bar = ProgressBar(id="check-progress", show_eta=False)
+                self.mount(bar, before=self.query_one(Footer))
             bar.update(total=total, progress=0)
             bar.display = True
 

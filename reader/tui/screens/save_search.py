@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
+
+if TYPE_CHECKING:
+    from reader.session import Session
+
+
+def save_search(
+    screen: Screen[Any], session: Session, text: str, *, saved: Callable[[], None]
+) -> None:
+    """ctrl+s: ask for a name, then keep `text` under it (`saved` runs once it is stored)."""
+    if not text:
+        screen.notify("Type a query first.", timeout=2)
+        return
+
+    def stored(name: str) -> None:
+        screen.notify(f"Saved search “{name}”", timeout=2)
+        saved()
+
+    def done(name: str | None) -> None:
+        if name:
+            session.save_search(name, text, then=lambda: stored(name))
+
+    screen.app.push_screen(SaveSearchScreen(text), done)
 
 
 class SaveSearchScreen(ModalScreen[str | None]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -14,6 +14,28 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from reader.text import sanitize
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from reader.session import Session
+
+
+def edit_tags(app: App[Any], session: Session, article_id: str | None) -> None:
+    """`t`: the dialog on the article's tags (completing from those in use), then save them."""
+    if article_id is None or session.store is None:
+        return
+    from reader.store import StoreError
+
+    def done(tags: list[str] | None) -> None:
+        if tags is not None:
+            session.set_tags(article_id, tags)
+
+    try:
+        known = session.store.all_tags()
+    except StoreError:
+        known = []
+    app.push_screen(TagsScreen(list(session.state(article_id).tags), known), done)
 
 
 def split_tags(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.link_status import failure_reason, format_status, redirect_target
@@ -35,7 +35,9 @@ from reader.model import (
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import relative_phrase, sanitize
 
-if TYPE_CHECKING:  # reading imports httpx: not before the first frame
+if TYPE_CHECKING:  # reading imports httpx, Markdown its parser: not before the first frame
+    from textual.widgets import Markdown
+
     from reader.reading import ReadResult
 
 RelatedLookup = Callable[[RelatedArticle], str | None]
@@ -101,13 +103,15 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         """Reading mode: the body is the full text (`show_full_text`), not the file's."""
         self.full_text: ReadResult | None = None
         """The full text on screen (None: none, or still fetching)."""
+        self._body: Markdown | None = None
+        """The body's widget: mounted when the first body shows (`_set_body`)."""
+        self._body_mounting = False
 
     def compose(self) -> ComposeResult:
         # Few widgets, each updated only when its content changes: every update costs a layout
         # and a repaint, and the pane changes on every cursor key.
         yield Static(id="detail-head")
         yield Static(id="detail-reading")
-        yield Markdown(id="detail-body")
         yield Static(id="detail-links")
         yield Static(id="detail-sources-label")
         yield OptionList(id="detail-sources")
@@ -344,9 +348,24 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         if text == self._body_text:
             return
         self._body_text = text
-        markdown = self.query_one("#detail-body", Markdown)
-        markdown.display = bool(text)
-        markdown.update(text)
+        if self._body is not None:
+            self._body.display = bool(text)
+            self._body.update(text)
+        elif text and not self._body_mounting:
+            self._body_mounting = True
+            self.call_later(self._mount_body)
+
+    async def _mount_body(self) -> None:
+        """The Markdown widget, first needed by the first body shown: importing its parser
+        would otherwise slow the first frame, which shows none (the slim rows of a start)."""
+        from textual.widgets import Markdown
+
+        body = Markdown(id="detail-body")
+        await self.mount(body, before=self.query_one("#detail-links"))
+        self._body = body
+        text = self._body_text or ""  # the latest: bodies shown while it mounted
+        body.display = bool(text)
+        await body.update(text)
 
     def _set_related(
         self,
@@ -438,8 +457,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             else:
                 self.notify("That related article is not in this collection.", timeout=3)
 
-    @on(Markdown.LinkClicked)
-    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         # The app decides (only http(s) is ever opened); stop Markdown's default handling.
         event.stop()
         event.prevent_default()

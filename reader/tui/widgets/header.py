@@ -22,7 +22,9 @@ class AppHeader(Static):
         self.problems = 0
         self.query = ""
         self.sort = "date ▼"
-        self.loading = True
+        self.pending = True
+        """The counts are not known yet (the collection is loading): "loading…" instead.
+        (Not `loading`: that is Textual's own, which covers a widget with a spinner.)"""
         self.grouped = False
         """Grouped mode: rows and counts are stories."""
 
@@ -35,8 +37,9 @@ class AppHeader(Static):
         text.append(" reader ", style="bold reverse")
         text.append(" ")
         text.append(sanitize(self.collection), style="bold")
-        if self.loading:
+        if self.pending:
             text.append("  loading…", style="italic")
+            text.append(f"  sort: {self.sort}", style="dim")
             self.update(text)
             return
         text.append("  ")
