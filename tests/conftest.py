@@ -23,6 +23,7 @@ def isolated_dirs(
     monkeypatch.setenv("READER_STATE", str(base / "state.sqlite3"))
     monkeypatch.setenv("READER_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("BROWSER", "true")
+    monkeypatch.setenv("READER_CONFIG", str(base / "no-config.toml"))  # never the user's
     return base
 
 

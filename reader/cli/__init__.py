@@ -18,6 +18,7 @@ from reader.cli.commands import (
     EXIT_USAGE,
     Failure,
     cmd_app,
+    use_config,
 )
 from reader.cli.parser import (
     SUBCOMMANDS,
@@ -35,8 +36,11 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     argv = join_query_values(list(sys.argv[1:] if argv is None else argv))
     try:
-        if argv and argv[0] in SUBCOMMANDS:
+        if argv and (argv[0] in SUBCOMMANDS or argv[0].startswith("--config")):
+            if argv[0].startswith("--config") and not any(a in SUBCOMMANDS for a in argv):
+                return cmd_app(build_app_parser().parse_args(argv))
             args = build_parser().parse_args(argv)
+            use_config(args.config)
             return COMMANDS[args.command](args)
         return cmd_app(build_app_parser().parse_args(argv))
     except UsageError as exc:

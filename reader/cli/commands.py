@@ -45,11 +45,62 @@ class Failure(Exception):
     line, exit 1."""
 
 
-def current_settings() -> Settings:
-    """The settings in force (the defaults until a config file exists)."""
-    from reader import settings
+_CONFIG: list[Any] = []
 
-    return settings.DEFAULTS
+
+def use_config(path: str | None) -> Any:
+    """Read the config file (`--config`, `$READER_CONFIG`, the user config dir) once."""
+    from reader.config import load_config
+
+    _CONFIG[:] = [load_config(path)]
+    return _CONFIG[0]
+
+
+def current_config() -> Any:
+    return _CONFIG[0] if _CONFIG else use_config(None)
+
+
+def current_settings() -> Settings:
+    """The settings in force: the config file's, else the defaults."""
+    return current_config().settings
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from reader.config import config_path, default_config_text, load_config
+
+    if args.default:
+        sys.stdout.write(default_config_text())
+        return EXIT_OK
+    if args.path:
+        print(escape_path(str(config_path(args.config))))
+        return EXIT_OK
+    where = Path(args.check) if args.check else config_path(args.config)
+    if args.check and not where.is_file():
+        raise Failure(f"reader config: no such file: {escape_path(str(where))}")
+    problems = load_config(where).problems
+    for line in problems:
+        print(sanitize(line))
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from reader.action_table import ACTIONS, display_keys, keys_in_force
+
+    keymap = current_config().keymap
+    rows = [
+        {"action": a.id, "keys": keys_in_force(a, keymap).split(","), "description": a.text}
+        for a in ACTIONS
+        if a.listed
+    ]
+    if args.output == "json":
+        print(dump_json(rows))
+        return EXIT_OK
+    width = max(len(row["action"]) for row in rows)
+    key_width = max(len(display_keys(",".join(row["keys"]))) for row in rows)
+    for row in rows:
+        keys = display_keys(",".join(row["keys"]))
+        print(f"{row['action']:<{width}}  {keys:<{key_width}}  {sanitize(row['description'])}")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,13 +541,16 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise Failure(f"reader: {exc}") from None
     from reader.tui.app import ReaderApp
 
+    config = use_config(args.config)
     app = ReaderApp(
         roots,
         state_path=args.state,
-        sort_key=args.sort,
+        sort_key=args.sort or config.settings.default_sort,
         reverse=args.reverse,
         use_cache=not args.no_cache,
-        settings=current_settings(),
+        settings=config.settings,
+        keymap=config.keymap,
+        config_problems=config.problems,
     )
     app.run()
     return app.return_code or 0
@@ -510,4 +564,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "read": cmd_read,
     "clusters": cmd_clusters,
     "state": cmd_state,
+    "config": cmd_config,
+    "keys": cmd_keys,
 }

@@ -15,7 +15,7 @@ from reader.sorting import SORT_KEYS
 
 __all__ = ["SUBCOMMANDS", "UsageError", "build_app_parser", "build_parser", "join_query_values"]
 
-SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "clusters", "state")
+SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "clusters", "state", "config", "keys")
 
 
 class UsageError(Exception):
@@ -75,7 +75,16 @@ def build_parser() -> _Parser:
         "Without a subcommand, opens the app on PATH (default: the bundled sample).",
     )
     parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    _add_config(parser)
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    config_parser = subparsers.add_parser("config", help="print, locate or check the config")
+    what = config_parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--default", action="store_true", help="print the default config")
+    what.add_argument("--path", action="store_true", help="print where the config is read from")
+    what.add_argument("--check", nargs="?", const="", metavar="FILE", help="validate a config")
+    keys_parser = subparsers.add_parser("keys", help="the actions and their keys in force")
+    keys_parser.add_argument("--format", choices=("text", "json"), default="text", dest="output")
 
     list_parser = subparsers.add_parser("list", help="list articles")
     _add_paths(list_parser)
@@ -197,6 +206,14 @@ def build_parser() -> _Parser:
     return parser
 
 
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (TOML; default: $READER_CONFIG or the user config dir)",
+    )
+
+
 def build_app_parser() -> _Parser:
     parser = _Parser(
         prog="reader",
@@ -206,9 +223,8 @@ def build_app_parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"reader {__version__}")
     _add_paths(parser)
     _add_state(parser)
-    parser.add_argument(
-        "--sort", choices=SORT_KEYS, default=DEFAULTS.default_sort, help="initial sort key"
-    )
+    _add_config(parser)
+    parser.add_argument("--sort", choices=SORT_KEYS, default=None, help="initial sort key")
     parser.add_argument("--reverse", action="store_true", help="initial order reversed")
     _add_cache(parser)
     return parser

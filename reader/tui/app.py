@@ -63,8 +63,13 @@ class ReaderApp(App[int]):
         now: Callable[[], datetime] | None = None,
         watch: bool = True,
         settings: Settings = DEFAULTS,
+        keymap: dict[str, str] | None = None,
+        config_problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        self.keys_in_force: dict[str, str] = dict(keymap or {})
+        """The config's `[keys]`: action id -> comma-separated keys (help, palette, footer)."""
+        self.config_problems = list(config_problems)
         self.roots = list(roots)
         self.state_path = state_path
         self.use_cache = use_cache
@@ -107,6 +112,18 @@ class ReaderApp(App[int]):
         self._open_store()
 
     def on_mount(self) -> None:
+        if self.keys_in_force:
+            self.set_keymap(self.keys_in_force)
+        if self.config_problems:
+            shown = "; ".join(self.config_problems[:3])
+            more = len(self.config_problems) - 3
+            self.notify(
+                f"Config: defaults for the broken parts: {shown}"
+                + (f" (and {more} more)" if more > 0 else ""),
+                title="Config",
+                severity="warning",
+                timeout=15,
+            )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         # After the first frame: the load's thread would slow the frame down (the GIL).
         self.call_after_refresh(self.load_collection)

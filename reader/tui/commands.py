@@ -11,6 +11,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from reader.action_table import display_keys, keys_in_force
 from reader.tui.actions import ACTIONS, Action
 
 __all__ = ["ReaderCommands"]
@@ -19,6 +20,9 @@ __all__ = ["ReaderCommands"]
 class ReaderCommands(Provider):
     def _commands(self) -> list[tuple[str, Action]]:
         return [(f"{a.group}: {a.text}", a) for a in ACTIONS if a.palette]
+
+    def _keys(self, action: Action) -> str:
+        return display_keys(keys_in_force(action, getattr(self.app, "keys_in_force", None)))
 
     def _target(self, action: Action) -> DOMNode:
         app = self.app
@@ -40,7 +44,7 @@ class ReaderCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, action in self._commands():
-            yield DiscoveryHit(name, partial(self._run, action), help=f"key: {action.display_keys}")
+            yield DiscoveryHit(name, partial(self._run, action), help=f"key: {self._keys(action)}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -51,5 +55,5 @@ class ReaderCommands(Provider):
                     score,
                     matcher.highlight(name),
                     partial(self._run, action),
-                    help=f"key: {action.display_keys}",
+                    help=f"key: {self._keys(action)}",
                 )

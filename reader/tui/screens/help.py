@@ -6,6 +6,7 @@ as fit at `COLUMN_WIDTH` cells each), filled in order and balanced by height.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -23,10 +24,12 @@ COLUMN_WIDTH = 50
 """Cells one column of groups needs (the longest key, a gap, a readable description)."""
 
 
-def help_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+def help_groups(
+    keymap: Mapping[str, str] | None = None,
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """(group, [(keys, what it does)]) in the action table's order."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for group, keys, text in help_rows():
+    for group, keys, text in help_rows(keymap):
         groups.setdefault(group, []).append((keys, text))
     return list(groups.items())
 
@@ -66,9 +69,9 @@ def split_columns(sizes: list[int], columns: int) -> list[list[int]]:
 _GAP = 3
 
 
-def help_table(columns: int = 1) -> Table:
+def help_table(columns: int = 1, keymap: Mapping[str, str] | None = None) -> Table:
     """Every group, in at most `columns` columns."""
-    groups = help_groups()
+    groups = help_groups(keymap)
     runs = split_columns([len(rows) + 2 for _, rows in groups], columns)  # + title, gap
     grid = Table.grid(padding=(0, _GAP, 0, 0))
     for _ in runs:
@@ -116,7 +119,9 @@ class HelpScreen(ModalScreen[None]):
         columns = self.columns = max(1, (room + _GAP) // (COLUMN_WIDTH + _GAP))
         body = self.query_one("#help-body", VerticalScroll)
         body.styles.width = min(room, columns * (COLUMN_WIDTH + _GAP)) + 8
-        self.query_one("#help-table", Static).update(help_table(columns))
+        self.query_one("#help-table", Static).update(
+            help_table(columns, getattr(self.app, "keys_in_force", None))
+        )
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#help-body", VerticalScroll)

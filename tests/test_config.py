@@ -1,0 +1,128 @@
+"""Issue 15: the config file, `reader config`, `reader keys` and the keymap in the app."""
+
+from __future__ import annotations
+
+import json
+
+from reader.cli import main
+from reader.config import default_config_text, load_config
+from reader.settings import DEFAULTS
+from tests.tui_fixtures import make_app, settle, wait_until, write_feed
+
+
+def test_no_file_is_exactly_the_defaults(tmp_path):
+    config = load_config(tmp_path / "missing.toml")
+    assert config.settings == DEFAULTS
+    assert config.keymap == {}
+    assert config.problems == []
+
+
+def test_the_default_config_passes_the_checker(tmp_path, capsys):
+    assert main(["config", "--default"]) == 0
+    path = tmp_path / "c.toml"
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert load_config(path).settings == DEFAULTS
+    assert main(["config", "--check", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert default_config_text().startswith("#")
+
+
+def test_a_good_file_applies(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[settings]\nlink_concurrency = 8\nlink_timeout = 3\n[keys]\ntoggle_star = ["f", "F"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.problems == []
+    assert config.settings.link_concurrency == 8 and config.settings.link_timeout == 3.0
+    assert config.keymap == {"toggle_star": "f,F"}
+    assert main(["config", "--check", str(path)]) == 0
+
+
+def test_bad_values_are_one_line_each_with_the_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        "[settings]\n"
+        "link_concurrency = -3\n"
+        'link_timeout = "soon"\n'
+        "nonsense = 1\n"
+        "[keys]\n"
+        'no_such_action = "f"\n'
+        'toggle_star = "f"\n'
+        'toggle_read = "f"\n',
+        encoding="utf-8",
+    )
+    assert main(["config", "--check", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[1] for line in lines] == ["2", "3", "4", "6", "8"]
+    assert all(line.startswith(f"{path}:") for line in lines)
+    config = load_config(path)
+    assert config.settings.link_concurrency == DEFAULTS.link_concurrency
+    assert config.keymap == {"toggle_star": "f"}
+
+
+def test_syntax_error_names_the_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("[settings]\n\nlink_timeout = = 3\n", encoding="utf-8")
+    assert main(["config", "--check", str(path)]) == 1
+    assert capsys.readouterr().out.startswith(f"{path}:3: ")
+
+
+def test_config_path_follows_env_and_option(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("READER_CONFIG", str(tmp_path / "env.toml"))
+    assert main(["config", "--path"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "env.toml")
+    assert main(["--config", str(tmp_path / "opt.toml"), "config", "--path"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "opt.toml")
+
+
+def test_reader_keys_lists_the_keys_in_force(tmp_path, capsys):
+    assert main(["keys", "--format", "json"]) == 0
+    rows = {row["action"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["toggle_star"]["keys"] == ["asterisk"]
+    assert rows["next_unread"]["description"]
+    path = tmp_path / "c.toml"
+    path.write_text('[keys]\ntoggle_star = "f"\n', encoding="utf-8")
+    assert main(["--config", str(path), "keys"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("toggle_star "))
+    assert line.split()[1] == "f"
+
+
+async def test_keymap_rebinds_in_the_app_and_help_shows_it(tmp_path):
+    app = make_app(write_feed(tmp_path / "feed"))
+    app.keys_in_force = {"toggle_star": "f"}
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        first = app.main.article_list.cursor_id
+        await pilot.press("asterisk")
+        await settle(pilot)
+        assert not app.session.state(first).starred
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.session.state(first).starred)
+        from reader.tui.screens.help import help_groups
+
+        keys = {text: k for _, rows in help_groups(app.keys_in_force) for k, text in rows}
+        assert keys["Toggle star"] == "f"
+
+
+async def test_a_broken_config_notifies_once_and_starts(tmp_path):
+    app = make_app(write_feed(tmp_path / "feed"))
+    app.config_problems = ["/x/config.toml:3: [bold]unknown[/] setting"]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert sum("config.toml:3" in m for m in messages) == 1
+
+
+def test_reader_keys_and_config_import_no_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from reader.cli import main; main(['keys']); main(['config', '--default']);"
+        "print(sorted(m for m in ('textual', 'httpx') if m in sys.modules), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("[]"), result.stderr
