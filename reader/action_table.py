@@ -73,6 +73,7 @@ _KEY_LABELS = {
     "ctrl+u": "Ctrl+U",
     "ctrl+c": "Ctrl+C",
     "click": "Click",
+    "vertical_line": "|",
 }
 
 ACTIONS: tuple[Action, ...] = (
@@ -109,6 +110,10 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("focus_list", "escape,h", "Back", "Move", "Back to the list"),
     Action("switch_pane", "tab", "Next pane", "Move", "Next pane (list, detail, related articles)"),
+    Action(
+        "history_back", "H", "Back", "Move", "Back to the article before a jump to a related one"
+    ),
+    Action("history_forward", "L", "Forward", "Move", "Forward again (after H)"),
     # The detail pane
     Action("scroll_down", "j,down", "Scroll down", "Detail pane", "Scroll down", target="detail"),
     Action("scroll_up", "k,up", "Scroll up", "Detail pane", "Scroll up", target="detail"),
@@ -152,6 +157,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("edit_tags", "t", "Tags", "Triage", "Edit tags"),
     Action("undo", "u", "Undo", "Triage", "Undo the last action (several levels)", footer=True),
     Action("mark_all_read", "R", "All read", "Triage", "Mark every article in the view read"),
+    Action(
+        "mark_above_read",
+        "A",
+        "Above read",
+        "Triage",
+        "Catch up: mark every article above the cursor read",
+    ),
     # Views and search
     Action("set_view('inbox')", "1", "Inbox", "Views", "View: inbox (not archived)"),
     Action("set_view('unread')", "2", "Unread", "Views", "View: unread"),
@@ -222,6 +234,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("open_amp", "a", "Open AMP", "Links", "Open the AMP version"),
     Action("choose_link", "O", "Links…", "Links", "Choose among all URLs with their status"),
     Action("copy_link", "y", "Copy URL", "Links", "Copy the URL that o would open"),
+    Action(
+        "pipe",
+        "vertical_line",
+        "Pipe",
+        "Links",
+        "Pipe the article as JSON to the [pipe] command of the config",
+        target="app",
+    ),
     Action("check_article", "c", "Check", "Links", "Recheck this article's links"),
     Action("check_view", "C", "Check all", "Links", "Check the links of every article in view"),
     # App

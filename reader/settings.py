@@ -2,7 +2,7 @@
 
 The CLI, the app, the link checker and the loader read their limits and timings from a
 `Settings`; nothing else holds a default of its own. `DEFAULTS` is what reader does out of the
-box; a config file (issue 15) will produce another `Settings` with some fields changed.
+box; the config file (`reader.config`) gives another `Settings` with some fields changed.
 """
 
 from __future__ import annotations
@@ -49,9 +49,17 @@ class Settings:
     """Without cursor movement for this long, the detail pane catches up with a held key."""
     auto_check_delay: float = 0.4
     """The cursor rests this long on an article before its stale links are checked."""
+    check_on_show: bool = True
+    """Showing an article checks its stale links in the background (False: only `c`, `C`,
+    `o`, which sends no request to a site just because the cursor passed its article)."""
     default_sort: str = "date"
+    default_view: str = "inbox"
+    theme: str = ""
+    """A theme name; empty: the one last chosen in the app (the palette's "Change theme")."""
     confirm_mark_all: int = 100
-    """`R` on more unread articles than this asks first."""
+    """`R` (or `A`) on more unread articles than this asks first."""
+    command_timeout: float = 60.0
+    """Seconds a share or pipe command may run before it is stopped."""
 
     # Stories
     story_triage: bool = True
@@ -65,6 +73,13 @@ class Settings:
     reading_per_host: int = 2
     reading_by_default: bool = False
     """The detail pane opens in reading mode (the article's full text) rather than its file."""
+    mark_read: str = "never"
+    """"never": only what says so marks read (Enter, r, R, A, and opening its page with o, a or
+    O); "open": also opening its full text (v) or the detail pane (Tab, a click); "select":
+    also the cursor resting on it for `mark_read_delay` seconds."""
+    mark_read_delay: float = 1.0
+    open_marks_read_and_advances: bool = False
+    """`o` and `a` also mark the article read and move to the next unread one."""
 
     @property
     def link_max_age(self) -> timedelta:

@@ -30,7 +30,7 @@ def test_the_default_config_passes_the_checker(tmp_path, capsys):
 def test_a_good_file_applies(tmp_path, capsys):
     path = tmp_path / "c.toml"
     path.write_text(
-        '[settings]\nlink_concurrency = 8\nlink_timeout = 3\n[keys]\ntoggle_star = ["f", "F"]\n',
+        '[links]\nlink_concurrency = 8\nlink_timeout = 3\n[keys]\ntoggle_star = ["f", "F"]\n',
         encoding="utf-8",
     )
     config = load_config(path)
@@ -43,7 +43,7 @@ def test_a_good_file_applies(tmp_path, capsys):
 def test_bad_values_are_one_line_each_with_the_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
     path.write_text(
-        "[settings]\n"
+        "[links]\n"
         "link_concurrency = -3\n"
         'link_timeout = "soon"\n'
         "nonsense = 1\n"
@@ -64,7 +64,7 @@ def test_bad_values_are_one_line_each_with_the_line(tmp_path, capsys):
 
 def test_syntax_error_names_the_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
-    path.write_text("[settings]\n\nlink_timeout = = 3\n", encoding="utf-8")
+    path.write_text("[links]\n\nlink_timeout = = 3\n", encoding="utf-8")
     assert main(["config", "--check", str(path)]) == 1
     assert capsys.readouterr().out.startswith(f"{path}:3: ")
 
@@ -126,3 +126,86 @@ def test_reader_keys_and_config_import_no_textual():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().endswith("[]"), result.stderr
+
+
+def test_every_option_of_the_issue_has_its_table(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[settings]\ndefault_view = "unread"\ntheme = "nord"\ndefault_sort = "heat"\n'
+        '[reading]\nmark_read = "select"\nmark_read_delay = 2\n'
+        "open_marks_read_and_advances = true\n"
+        "[links]\ncheck_on_show = false\n"
+        '[pipe]\ncommand = ["jq", ".title"]\n'
+        '[[share]]\nname = "Mail"\nkey = "M"\ncommand = ["mail", "-s", "{title}", "{url}"]\n'
+        '[[share]]\nname = "Path"\ncommand = "echo {path}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.problems == []
+    s = config.settings
+    assert (s.default_view, s.theme, s.default_sort) == ("unread", "nord", "heat")
+    assert (s.mark_read, s.mark_read_delay, s.open_marks_read_and_advances) == ("select", 2.0, True)
+    assert s.check_on_show is False
+    assert config.pipe_command == ("jq", ".title")
+    assert [(t.name, t.key, t.command) for t in config.shares] == [
+        ("Mail", "M", ("mail", "-s", "{title}", "{url}")),
+        ("Path", "", ("echo", "{path}")),
+    ]
+
+
+def test_bad_options_are_reported_and_fall_back(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        "[reading]\n"  # 1
+        'mark_read = "sometimes"\n'  # 2
+        "check_on_show = false\n"  # 3: belongs in [links]
+        "[links]\n"  # 4
+        'check_on_show = "no"\n'  # 5
+        "[pipe]\n"  # 6
+        "command = 3\n"  # 7
+        "[[share]]\n"  # 8
+        'name = "Ok"\n'  # 9
+        'command = ["x", "{url}"]\n'  # 10
+        "[[share]]\n"  # 11
+        'name = "Bad"\n'  # 12
+        'command = ["x", "{nope}"]\n'  # 13
+        "[settings]\n"  # 14
+        'default_view = "later"\n',  # 15
+        encoding="utf-8",
+    )
+    assert main(["config", "--check", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [int(line.split(":")[1]) for line in lines] == [2, 3, 5, 7, 13, 15], lines
+    assert "belongs in [links]" in lines[1] and "{nope}" in lines[4]
+    config = load_config(path)
+    assert config.settings == DEFAULTS
+    assert [t.name for t in config.shares] == ["Ok"]
+
+
+def test_a_key_taken_from_another_action_is_a_duplicate_binding(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[keys]\n"
+        'toggle_star = "s"\n'  # 2: s sorts
+        'next_unread = "N"\n'  # 3: fine
+        'cursor_down = ["j", "x"]\n'  # 4: the list's x would hide archive's
+        'scroll_down = ["j", "J"]\n'  # 5: the detail pane's j meets nothing of the list's
+        "[[share]]\n"
+        'name = "Mail"\n'
+        'key = "N"\n'  # 8: next_unread's new key
+        'command = ["mail"]\n',
+        encoding="utf-8",
+    )
+    assert main(["config", "--check", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [int(line.split(":")[1]) for line in lines] == [2, 4, 8], lines
+    assert "'s' is bound twice" in lines[0] and "cycle_sort" in lines[0]
+    config = load_config(path)
+    assert "toggle_star" not in config.keymap and config.keymap["next_unread"] == "N"
+
+
+def test_reader_completion_prints_a_script(capsys):
+    assert main(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "config" in script and "completion" in script
+    assert main(["completion", "tcsh-or-so"]) == 2

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reader.settings import DEFAULTS, Settings
 from reader.tui.app import ReaderApp
@@ -108,6 +109,7 @@ def make_app(
     watch: bool = False,
     settings: Settings = DEFAULTS,
     use_cache: bool = False,
+    **options: Any,
 ) -> ReaderApp:
     """The app on `folder` with a fixed clock (the `utc` fixture, autouse for app tests, keeps
     local time UTC so dates render the same everywhere)."""
@@ -120,6 +122,7 @@ def make_app(
         use_cache=use_cache,
         watch=watch,
         settings=settings,
+        **options,
     )
 
 

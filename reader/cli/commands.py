@@ -83,6 +83,14 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    from reader.cli.completion import completion_script
+    from reader.cli.parser import build_parser
+
+    sys.stdout.write(completion_script(args.shell, build_parser()))
+    return EXIT_OK
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from reader.action_table import ACTIONS, display_keys, keys_in_force
 
@@ -551,6 +559,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         settings=config.settings,
         keymap=config.keymap,
         config_problems=config.problems,
+        shares=config.shares,
+        pipe_command=config.pipe_command,
     )
     app.run()
     return app.return_code or 0
@@ -566,4 +576,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "state": cmd_state,
     "config": cmd_config,
     "keys": cmd_keys,
+    "completion": cmd_completion,
 }

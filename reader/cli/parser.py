@@ -15,7 +15,18 @@ from reader.sorting import SORT_KEYS
 
 __all__ = ["SUBCOMMANDS", "UsageError", "build_app_parser", "build_parser", "join_query_values"]
 
-SUBCOMMANDS = ("list", "validate", "check", "mark", "read", "clusters", "state", "config", "keys")
+SUBCOMMANDS = (
+    "list",
+    "validate",
+    "check",
+    "mark",
+    "read",
+    "clusters",
+    "state",
+    "config",
+    "keys",
+    "completion",
+)
 
 
 class UsageError(Exception):
@@ -85,6 +96,10 @@ def build_parser() -> _Parser:
     what.add_argument("--check", nargs="?", const="", metavar="FILE", help="validate a config")
     keys_parser = subparsers.add_parser("keys", help="the actions and their keys in force")
     keys_parser.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    completion_parser = subparsers.add_parser(
+        "completion", help="print a shell completion script (see README: Shell completion)"
+    )
+    completion_parser.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     list_parser = subparsers.add_parser("list", help="list articles")
     _add_paths(list_parser)

@@ -28,12 +28,15 @@ from reader.check import LinkCheckService
 from reader.model import Collection
 from reader.session import PreparedCollection, SaveQueue, Session
 from reader.settings import DEFAULTS, Settings
+from reader.share import ShareTarget
 from reader.sorting import SORT_KEYS
 from reader.text import dump_json, sanitize
 from reader.tui.actions import bindings_for
 from reader.tui.commands import ReaderCommands
 from reader.tui.screens.main import MainScreen
+from reader.tui.share_work import ShareWork
 from reader.tui.workers import LinkWork, install_daemon_executor
+from reader.views import VIEWS
 
 __all__ = ["ReaderApp"]
 
@@ -65,6 +68,8 @@ class ReaderApp(App[int]):
         settings: Settings = DEFAULTS,
         keymap: dict[str, str] | None = None,
         config_problems: Sequence[str] = (),
+        shares: Sequence[ShareTarget] = (),
+        pipe_command: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.keys_in_force: dict[str, str] = dict(keymap or {})
@@ -82,6 +87,15 @@ class ReaderApp(App[int]):
         self.rescue_path: Path | None = None
         """Where this session's state goes when the state file was lost under it."""
         self.session = Session(settings=settings, clock=now)
+        if settings.default_view in VIEWS:
+            self.session.view = settings.default_view
+        self.sharing = ShareWork(
+            self,
+            self.session,
+            shares=shares,
+            pipe_command=pipe_command,
+            url_for=lambda article: self.main.links.best_url(article),
+        )
         if sort_key in SORT_KEYS:
             self.session.sort_key = sort_key
         self.session.sort_reverse = reverse
@@ -114,6 +128,9 @@ class ReaderApp(App[int]):
     def on_mount(self) -> None:
         if self.keys_in_force:
             self.set_keymap(self.keys_in_force)
+        for index, target in enumerate(self.sharing.shares):
+            if target.key:  # beside BINDINGS: the config's share targets
+                self.bind(target.key, f"share({index})", description=target.name, show=False)
         if self.config_problems:
             shown = "; ".join(self.config_problems[:3])
             more = len(self.config_problems) - 3
@@ -172,7 +189,7 @@ class ReaderApp(App[int]):
                 path, busy_timeout_ms=settings.app_busy_timeout_ms
             )
             session.load_state()
-            theme = self.store.get_setting("theme")
+            theme = settings.theme or self.store.get_setting("theme")
         except StoreError as exc:
             if self.store is not None:
                 self.store.close()
@@ -188,6 +205,9 @@ class ReaderApp(App[int]):
             self.notify(self.store.notice, title="State file", severity="warning", timeout=15)
         if theme and theme in self.available_themes:
             self.theme = theme
+        elif settings.theme:
+            known = ", ".join(sorted(self.available_themes))
+            self.config_problems.append(f"theme {settings.theme!r} is not one of: {known}")
         session.saves = SaveQueue(
             self.store,
             schedule=self.set_timer,
@@ -254,6 +274,13 @@ class ReaderApp(App[int]):
                 temp.unlink()
             return False
         return True
+
+    def action_share(self, index: int) -> None:
+        """A `[[share]]` target of the config, on the article under the cursor."""
+        self.sharing.share(index, self.main.cursor_article())
+
+    def action_pipe(self) -> None:
+        self.sharing.pipe(self.main.cursor_article())
 
     def _remember_theme(self, theme: Any) -> None:
         from reader.store import StoreError

@@ -161,6 +161,23 @@ class LinkWork:
         self._submit(articles, recheck=recheck, progress=progress and total > 1)
         return total
 
+    def check_all(self, articles: list[Article]) -> None:
+        """`C`: every article's links, with a progress bar above the footer."""
+        total = self.check(articles, recheck=False, progress=True)
+        if total <= 1:
+            return
+        screen = self.screen
+        found = screen.query("#check-progress")
+        if found:
+            bar = found.first(ProgressBar)
+        else:  # mounted when first needed: one widget less for the first frame
+            from textual.widgets import Footer
+
+            bar = ProgressBar(id="check-progress", show_eta=False)
+            screen.mount(bar, before=screen.query_one(Footer))
+        bar.update(total=total, progress=0)
+        bar.display = True
+
     def check_shown(self, article: Article, detail: Any) -> None:
         """`c`: check the shown article's links again; its Links heading says "checking…" until
         the check ends, then when it ended, and one line says how it went."""
@@ -312,12 +329,16 @@ class LinkWork:
             f"No browser available; URL copied to the clipboard:\n{event.url}", timeout=8
         )
 
+    def best_url(self, article: Article) -> str | None:
+        """What `o` would open; failing that, the first web link (`y`, `{url}` of a share)."""
+        choice = choose_link(article.urls, self.session.link_results)
+        links = ordered_links(article.urls)
+        return choice.url if choice is not None else (links[0][1] if links else None)
+
     def copy(self, article: Article) -> None:
         """`y`: what `o` would open; failing that, the first web link; never anything else
         (a `javascript:` URL that `o` refuses is not put on the clipboard either)."""
-        choice = choose_link(article.urls, self.session.link_results)
-        links = ordered_links(article.urls)
-        url = choice.url if choice is not None else (links[0][1] if links else None)
+        url = self.best_url(article)
         if not url:
             self.screen.notify("This article has no web link to copy.", severity="warning")
             return

@@ -6,7 +6,7 @@ as fit at `COLUMN_WIDTH` cells each), filled in order and balanced by height.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -18,6 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from reader.action_table import display_keys
+from reader.share import ShareTarget
 from reader.tui.actions import help_rows
 
 COLUMN_WIDTH = 50
@@ -26,11 +28,17 @@ COLUMN_WIDTH = 50
 
 def help_groups(
     keymap: Mapping[str, str] | None = None,
+    shares: Sequence[ShareTarget] = (),
 ) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(group, [(keys, what it does)]) in the action table's order."""
+    """(group, [(keys, what it does)]) in the action table's order, then the config's share
+    targets (their names are the config's text, shown as text: `Text`, never markup)."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for group, keys, text in help_rows(keymap):
         groups.setdefault(group, []).append((keys, text))
+    for target in shares:
+        groups.setdefault("Share", []).append(
+            (display_keys(target.key) if target.key else "palette", f"Share: {target.name}")
+        )
     return list(groups.items())
 
 
@@ -69,9 +77,13 @@ def split_columns(sizes: list[int], columns: int) -> list[list[int]]:
 _GAP = 3
 
 
-def help_table(columns: int = 1, keymap: Mapping[str, str] | None = None) -> Table:
+def help_table(
+    columns: int = 1,
+    keymap: Mapping[str, str] | None = None,
+    shares: Sequence[ShareTarget] = (),
+) -> Table:
     """Every group, in at most `columns` columns."""
-    groups = help_groups(keymap)
+    groups = help_groups(keymap, shares)
     runs = split_columns([len(rows) + 2 for _, rows in groups], columns)  # + title, gap
     grid = Table.grid(padding=(0, _GAP, 0, 0))
     for _ in runs:
@@ -119,8 +131,14 @@ class HelpScreen(ModalScreen[None]):
         columns = self.columns = max(1, (room + _GAP) // (COLUMN_WIDTH + _GAP))
         body = self.query_one("#help-body", VerticalScroll)
         body.styles.width = min(room, columns * (COLUMN_WIDTH + _GAP)) + 8
+        app = self.app
+        sharing = getattr(app, "sharing", None)
         self.query_one("#help-table", Static).update(
-            help_table(columns, getattr(self.app, "keys_in_force", None))
+            help_table(
+                columns,
+                getattr(app, "keys_in_force", None),
+                sharing.shares if sharing is not None else (),
+            )
         )
 
     def action_scroll(self, direction: str) -> None:

@@ -11,22 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, ProgressBar
+from textual.widgets import Footer
 
 from reader.collection import collection_name
+from reader.history import History
 from reader.model import Article, Collection
 from reader.paths import reading_cache_dir
 from reader.query import QueryError, parse_query, wanted_topics
 from reader.session import PreparedCollection, Session
 from reader.sorting import is_descending
 from reader.tui.actions import bindings_for
-from reader.tui.screens.confirm import ask_if_many
+from reader.tui.triage_work import TriageWork
 from reader.tui.widgets.article_detail import ArticleDetail
 from reader.tui.widgets.article_list import ArticleList
 from reader.tui.widgets.header import AppHeader
@@ -42,7 +43,7 @@ from reader.tui.workers import (
     SearchWork,
     StoryWork,
 )
-from reader.views import VIEW_LABELS, VIEWS, in_view
+from reader.views import VIEW_LABELS, VIEWS
 
 __all__ = ["MainScreen"]
 
@@ -69,10 +70,12 @@ class MainScreen(Screen[None]):
         self.full_texts = ReadingWork(self, session, reading_cache_dir(), lambda: self.detail)
         self.stories = StoryWork(self, session, lambda: self.states_changed([]))
         self.search = SearchWork(self, session, lambda keep: self._show_rows(keep_cursor=keep))
+        self.triage = TriageWork(self, session, lambda keep: self._show_rows(keep_cursor=keep))
+        self.history = History()
         self.auto_check_links = auto_check_links
         self.query_error: str | None = None
         self._detail_timer: Timer | None = None
-        self._auto_check_timer: Timer | None = None
+        self._rest_timers: list[Timer] = []
         self._pending_detail: str | None = None
         session.on_states_changed = self.states_changed
 
@@ -256,18 +259,44 @@ class MainScreen(Screen[None]):
         )
         if article is not None and self.detail.reading:
             self.full_texts.show(article)
-        if self._auto_check_timer is not None:
-            self._auto_check_timer.stop()
-            self._auto_check_timer = None
-        if article is not None and self.auto_check_links and session.stale_links(article):
-            # Only once the cursor rests: holding `j` must not start a check per article.
-            self._auto_check_timer = self.set_timer(
-                session.settings.auto_check_delay,
-                lambda: self.links.check([article], recheck=False, progress=False),
-            )
+        self._when_resting(article)
+
+    def _when_resting(self, article: Article | None) -> None:
+        """Once the cursor rests on `article` (holding `j` starts nothing per article): check
+        its stale links (`check_on_show`), mark it read (`mark_read = "select"`)."""
+        for timer in self._rest_timers:
+            timer.stop()
+        self._rest_timers.clear()
+        if article is None:
+            return
+        session, settings = self.session, self.session.settings
+        if self.auto_check_links and settings.check_on_show and session.stale_links(article):
+            check = lambda: self.links.check([article], recheck=False, progress=False)  # noqa: E731
+            self._rest_timers.append(self.set_timer(settings.auto_check_delay, check))
+        if settings.mark_read == "select" and not session.state(article.id).read:
+            read = lambda: self._auto_read(article.id)  # noqa: E731
+            self._rest_timers.append(self.set_timer(settings.mark_read_delay, read))
+
+    def _auto_read(self, article_id: str) -> None:
+        if self.article_list.cursor_id == article_id and not self.session.state(article_id).read:
+            self.session.triage([article_id], read=True)
 
     def action_toggle_reading(self) -> None:
         self._set_reading(not self.detail.reading)
+        if self.detail.reading:
+            self._opened()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self.detail in event.widget.ancestors_with_self:  # Tab or a click into the detail
+            self._opened()
+
+    def _opened(self) -> None:
+        """The detail pane or the full text was opened: `mark_read = "open"` marks it read."""
+        article, session = self.detail.article, self.session
+        if session.settings.mark_read != "open" or article is None or session.preview:
+            return
+        if not session.state(article.id).read:
+            session.triage([article.id], read=True)
 
     def _set_reading(self, reading: bool) -> None:
         detail = self.detail
@@ -291,19 +320,38 @@ class MainScreen(Screen[None]):
 
     @on(ArticleDetail.RelatedSelected)
     def _jump_to_related(self, event: ArticleDetail.RelatedSelected) -> None:
+        shown = self.detail.article
+        self.history.jumped(shown.id if shown else None, event.article_id)
+        self._go_to(event.article_id)
+
+    def _go_to(self, article_id: str) -> None:
         article_list = self.article_list
-        if self.session.grouped and not article_list.move_cursor_to_id(event.article_id):
-            self._show_detail(event.article_id)  # another source of the story: shown in place
+        if self.session.grouped and not article_list.move_cursor_to_id(article_id):
+            self._show_detail(article_id)  # another source of the story: shown in place
             return
-        if not article_list.move_cursor_to_id(event.article_id):
+        if not article_list.move_cursor_to_id(article_id):
             # Not in the current view or search: widen to everything, then jump.
             self.query_bar.clear_query()
             self.query_error = None
             self.session.query = None
             self.session.set_view("all")
             self._show_rows()
-            article_list.move_cursor_to_id(event.article_id)
+            article_list.move_cursor_to_id(article_id)
         article_list.focus()
+
+    def action_history_back(self) -> None:
+        self._step_history(self.history.back, "No earlier article: H goes back after a jump.")
+
+    def action_history_forward(self) -> None:
+        self._step_history(self.history.forward, "Nothing to go forward to.")
+
+    def _step_history(self, step: Callable[..., str | None], none: str) -> None:
+        shown = self.detail.article
+        target = step(shown.id if shown else None, lambda i: self.session.article(i) is not None)
+        if target is None:
+            self.notify(none, timeout=2)
+        else:
+            self._go_to(target)
 
     @on(ArticleDetail.LinkRequested)
     def _body_link(self, event: ArticleDetail.LinkRequested) -> None:
@@ -377,63 +425,20 @@ class MainScreen(Screen[None]):
             self.session.toggle(article_id, "starred")
 
     def action_toggle_archive(self) -> None:
-        session = self.session
-        article_list = self.article_list
-        article_id = article_list.cursor_id
-        if not article_id:
-            return
-        archived = not session.state(article_id).archived
-        row = article_list.cursor_row
-        order = list(article_list.order)
-
-        def moved() -> None:
-            if in_view(session.view, session.state(article_id)):
-                return
-            # The row leaves the view: land on the next row (or the new last one).
-            next_id = session.articles[order[row + 1]].id if row + 1 < len(order) else None
-            session.refresh()
-            self._show_rows(keep_cursor=False)
-            if next_id is None or not article_list.move_cursor_to_id(next_id):
-                article_list.cursor_row = min(row, max(0, article_list.row_count - 1))
-            self.notify(
-                "Archived (u to undo)" if archived else "Moved back to the inbox", timeout=2
-            )
-
-        session.triage(session.story_ids(article_id), archived=archived, then=moved)
+        self.triage.toggle_archive(self.article_list)
 
     def action_mark_all_read(self) -> None:
-        session = self.session
-        if self._still_loading():
-            return
-        ids = [
-            m for i in self.article_list.order for m in session.story_ids(session.articles[i].id)
-        ]
-        unread = [i for i in ids if not session.state(i).read]
-        if not unread:
-            self.notify("Every article in this view is already read.", timeout=2)
-            return
+        if not self._still_loading():
+            self.triage.mark_rows_read(self.article_list.order, "in this view")
 
-        done = f"Marked {len(unread):,} article(s) read (u to undo)"
-        ask_if_many(
-            self.app,
-            (len(unread), session.settings.confirm_mark_all),
-            f"Mark {len(unread):,} articles read?",
-            lambda: session.triage(unread, read=True, then=lambda: self.notify(done, timeout=3)),
-        )
+    def action_mark_above_read(self) -> None:
+        """Catch up: everything above the cursor (the cursor's own article stays as it is)."""
+        if not self._still_loading():
+            above = self.article_list.order[: self.article_list.cursor_row]
+            self.triage.mark_rows_read(above, "above the cursor")
 
     def action_undo(self) -> None:
-        def undone(ids: list[str] | None, what: str) -> None:
-            if not ids:
-                self.notify("Nothing to undo.", timeout=2)
-                return
-            self.session.refresh()
-            self._show_rows()
-            if len(ids) == 1:
-                self.article_list.move_cursor_to_id(ids[0])
-            count = f"{len(ids):,} article{'s' if len(ids) != 1 else ''}"
-            self.notify(f"Undone: {what} ({count})", timeout=2)
-
-        self.session.undo(then=undone)
+        self.triage.undo(self.article_list)
 
     def action_edit_tags(self) -> None:
         from reader.tui.screens.tags import edit_tags
@@ -500,11 +505,11 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ links
 
-    def _cursor_article(self) -> Article | None:
+    def cursor_article(self) -> Article | None:
         return self.session.article(self.article_list.cursor_id)
 
     def action_check_article(self) -> None:
-        article = self._cursor_article()
+        article = self.cursor_article()
         if article is not None:
             self.links.check_shown(article, self.detail)
 
@@ -515,34 +520,27 @@ class MainScreen(Screen[None]):
         articles = [session.articles[i] for i in self.article_list.order]
         if not articles:
             return
-        total = self.links.check(articles, recheck=False, progress=True)
-        if total > 1:
-            found = self.query("#check-progress")
-            if found:
-                bar = found.first(ProgressBar)
-            else:  # mounted when first needed: one widget less for the first frame
-                bar = ProgressBar(id="check-progress", show_eta=False)
-                self.mount(bar, before=self.query_one(Footer))
-            bar.update(total=total, progress=0)
-            bar.display = True
+        self.links.check_all(articles)
 
-    def action_open_link(self) -> None:
-        article = self._cursor_article()
-        if article is not None:
-            self.links.open_best(article, prefer_amp=False, check_first=self.auto_check_links)
+    def action_open_link(self, prefer_amp: bool = False) -> None:
+        article = self.cursor_article()
+        if article is None:
+            return
+        self.links.open_best(article, prefer_amp=prefer_amp, check_first=self.auto_check_links)
+        if self.session.settings.open_marks_read_and_advances and article.urls.items():
+            self.session.triage([article.id], read=True)  # now, not when the browser is up
+            self._move_to_unread(step=1)
 
     def action_open_amp(self) -> None:
-        article = self._cursor_article()
-        if article is not None:
-            self.links.open_best(article, prefer_amp=True, check_first=self.auto_check_links)
+        self.action_open_link(prefer_amp=True)
 
     def action_choose_link(self) -> None:
-        article = self._cursor_article()
+        article = self.cursor_article()
         if article is not None:
             self.links.choose(article)
 
     def action_copy_link(self) -> None:
-        article = self._cursor_article()
+        article = self.cursor_article()
         if article is not None:
             self.links.copy(article)
 
