@@ -36,6 +36,9 @@ class Action:
     """False for a binding that is another action's key seen from a widget (Enter on the list
     is `open_detail`'s): bound, but not listed twice in the help."""
     priority: bool = False
+    footer_rank: int = 1
+    """2: a footer hint dropped first when the footer is narrow (the footer keeps Read,
+    Search, Open, Help and Quit at 80 columns)."""
 
     @property
     def display_keys(self) -> str:
@@ -127,10 +130,24 @@ ACTIONS: tuple[Action, ...] = (
         "Detail pane",
         "Reading mode: the full text from its page",
         footer=True,
+        footer_rank=2,
+    ),
+    Action(
+        "toggle_wide",
+        "w",
+        "Reading room",
+        "Detail pane",
+        "Reading room: the detail pane takes the whole width (and back)",
     ),
     # Sorting
     Action(
-        "cycle_sort", "s", "Sort", "Sort", "Next sort key (date, quality, heat, ...)", footer=True
+        "cycle_sort",
+        "s",
+        "Sort",
+        "Sort",
+        "Next sort key (date, quality, heat, ...)",
+        footer=True,
+        footer_rank=2,
     ),
     Action("reverse_sort", "S", "Reverse", "Sort", "Reverse the order"),
     Action(
@@ -145,7 +162,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     # Triage
     Action("toggle_read", "r", "Read/unread", "Triage", "Toggle read", footer=True),
-    Action("toggle_star", "asterisk", "Star", "Triage", "Toggle star", footer=True),
+    Action("toggle_star", "asterisk", "Star", "Triage", "Toggle star", footer=True, footer_rank=2),
     Action(
         "toggle_archive",
         "x",
@@ -153,9 +170,18 @@ ACTIONS: tuple[Action, ...] = (
         "Triage",
         "Archive or unarchive (leaves the inbox)",
         footer=True,
+        footer_rank=2,
     ),
     Action("edit_tags", "t", "Tags", "Triage", "Edit tags"),
-    Action("undo", "u", "Undo", "Triage", "Undo the last action (several levels)", footer=True),
+    Action(
+        "undo",
+        "u",
+        "Undo",
+        "Triage",
+        "Undo the last action (several levels)",
+        footer=True,
+        footer_rank=2,
+    ),
     Action("mark_all_read", "R", "All read", "Triage", "Mark every article in the view read"),
     Action(
         "mark_above_read",
@@ -254,6 +280,14 @@ ACTIONS: tuple[Action, ...] = (
         "Problems",
         "App",
         "Files that failed to load",
+        target="app",
+    ),
+    Action(
+        "fetch_feeds",
+        "F",
+        "Fetch",
+        "App",
+        "Fetch every feed (subscribe with: reader feeds add URL)",
         target="app",
     ),
     Action("help", "question_mark", "Help", "App", "This help", footer=True, target="app"),

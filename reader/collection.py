@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from reader.model import Collection
@@ -52,12 +52,14 @@ def open_collection(
     use_cache: bool = True,
     slim: bool = False,
     settings: Settings = DEFAULTS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Collection:
     """Load the collection at `paths` (default: the sample), through the parse cache unless told
     not to. Raises `PathError` for a path that cannot be one.
 
     `slim`: keep articles without body, related and extra fields (the app reads them back from
-    the file when it shows one), to hold 100,000 articles in a few hundred MB.
+    the file when it shows one), to hold 100,000 articles in a few hundred MB. `progress`
+    hears (files parsed, files to parse) as files that the cache does not know are parsed.
     """
     from reader.cache import load_collection_cached
 
@@ -66,6 +68,7 @@ def open_collection(
         slim=slim,
         use_cache=use_cache,
         pool_threshold=settings.pool_threshold,
+        progress=progress,
     )
 
 

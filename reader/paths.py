@@ -43,3 +43,14 @@ def default_cache_dir() -> Path:
 def reading_cache_dir() -> Path:
     """Where reading mode keeps the pages it read: `reading/` in the cache folder."""
     return default_cache_dir() / "reading"
+
+
+def default_feeds_dir() -> Path:
+    """Where `reader fetch` writes feed articles: `$READER_FEEDS_DIR`, else `feeds/` in the
+    user's data dir (beside the state file)."""
+    override = os.environ.get("READER_FEEDS_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "feeds"

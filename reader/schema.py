@@ -66,6 +66,21 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE link_results ADD COLUMN redirect_code INTEGER;
     """,
+    # 3: feed subscriptions (reader/feeds/subscriptions.py).
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        folder TEXT NOT NULL DEFAULT '',    -- the user's folder ('' or 'News/Tech')
+        dir TEXT NOT NULL DEFAULT '',       -- the folder its files go to, fixed at first fetch
+        added REAL NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched REAL,
+        last_status TEXT,                   -- ok | not_modified | error
+        error TEXT
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

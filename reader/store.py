@@ -255,6 +255,13 @@ class Store:
                     raise self._error(exc) from None
                 raise
 
+    def writing(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction, for a module that keeps a table of its own (feeds)."""
+        return self._write()
+
+    def reading(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self._read()
+
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:

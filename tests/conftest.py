@@ -24,6 +24,7 @@ def isolated_dirs(
     monkeypatch.setenv("READER_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("BROWSER", "true")
     monkeypatch.setenv("READER_CONFIG", str(base / "no-config.toml"))  # never the user's
+    monkeypatch.setenv("READER_FEEDS_DIR", str(base / "feeds"))
     return base
 
 

@@ -361,13 +361,13 @@ async def test_share_targets_are_palette_entries(tmp_path):
 
 
 async def test_the_footer_shows_a_remapped_key_and_the_default_view_applies(feed):
-    app = make_app(feed, keymap={"open_link": "w"}, settings=settings(default_view="all"))
+    app = make_app(feed, keymap={"open_link": "W"}, settings=settings(default_view="all"))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         assert app.session.view == "all"
         footer = screen_text(app).splitlines()[-1] if "\n" in screen_text(app) else ""
         text = screen_text(app)
-        assert "w Open" in text or "w  Open" in text, footer
+        assert "W Open" in text or "W  Open" in text, footer
 
 
 async def test_a_configured_theme_applies_and_an_unknown_one_is_reported(feed):

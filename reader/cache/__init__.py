@@ -21,7 +21,7 @@ import contextlib
 import gc
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reader.cache import fileformat
@@ -53,6 +53,7 @@ def load_collection_cached(
     slim: bool = False,
     use_cache: bool = True,
     pool_threshold: int = DEFAULTS.pool_threshold,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Collection:
     """Like :func:`reader.loader.load_collection`, the same result, but through the parse cache.
 
@@ -67,6 +68,7 @@ def load_collection_cached(
     articles: list[Article] = []
     problems: list[Problem] = []
     stamps: list[str] | None = [] if use_cache else None
+    counted = _Counter(progress) if progress is not None else None
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small tuples and objects, none cyclic: far faster without gc
     try:
@@ -76,7 +78,15 @@ def load_collection_cached(
                 problems.append(Problem(root_str, None, "no such file or folder"))
                 continue
             stamp = _load_root(
-                root_str, cache_dir, workers, slim, use_cache, pool_threshold, articles, problems
+                root_str,
+                cache_dir,
+                workers,
+                slim,
+                use_cache,
+                pool_threshold,
+                articles,
+                problems,
+                counted,
             )
             if stamps is not None:
                 stamps = None if stamp is None else [*stamps, stamp]
@@ -120,6 +130,7 @@ def _load_root(
     pool_threshold: int,
     articles: list[Article],
     problems: list[Problem],
+    counted: _Counter | None = None,
 ) -> str | None:
     """Append the articles and problems of one root, in walk order. Returns a stamp of the
     cache file when every file was a hit and the cache file did not change meanwhile (the same
@@ -165,8 +176,15 @@ def _load_root(
     if to_parse:
         from reader.cache.pool import parse_files  # the parser: not imported by a warm load
 
+        if counted is not None:
+            counted.expect(len(to_parse))
         parsed, segments = parse_files(
-            [files[i] for i in to_parse], workers, slim, use_cache, threshold=pool_threshold
+            [files[i] for i in to_parse],
+            workers,
+            slim,
+            use_cache,
+            threshold=pool_threshold,
+            parsed=counted.add if counted is not None else None,
         )
         for index, result in zip(to_parse, parsed, strict=True):
             results[index] = result
@@ -186,6 +204,23 @@ def _load_root(
     if before is None or _stamp(cache_file) != before:
         return None
     return f"{os.path.realpath(root)}\0{before}"
+
+
+class _Counter:
+    """Files parsed of files to parse, over every root, for a progress callback."""
+
+    def __init__(self, report: Callable[[int, int], None]) -> None:
+        self.report = report
+        self.done = 0
+        self.total = 0
+
+    def expect(self, files: int) -> None:
+        self.total += files
+        self.report(self.done, self.total)
+
+    def add(self, files: int) -> None:
+        self.done += files
+        self.report(self.done, self.total)
 
 
 def _no_detail(_relative: str, _default: None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from reader.cache.records import (
@@ -41,6 +42,7 @@ def parse_chunk(
     *,
     want_articles: bool = True,
     want_segment: bool = True,
+    parsed: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[Article | None, list[Problem]]], Segment | None]:
     """Parse files here; their articles (unless not wanted: a worker sends only the segment),
     and the cache segment that holds them (unless not wanted: nothing is cached)."""
@@ -50,7 +52,11 @@ def parse_chunk(
     relatives: list[str] = []
     entries: list[RawEntry] = []
     details: list[RawDetail | None] = []
-    for path, relative in files:
+    reported = 0
+    for count, (path, relative) in enumerate(files):
+        if parsed is not None and count - reported >= _REPORT_EVERY:  # `count` files parsed
+            parsed(count - reported)
+            reported = count
         article, problems, key = load_file_keyed(path, relative)
         if want_articles:
             results.append((kept(article, slim), problems))
@@ -68,7 +74,13 @@ def parse_chunk(
             size, mtime_ns = -1, -1  # too fresh to trust its mtime: parsed next time
         entries.append(tuple(Entry(size, mtime_ns, record, encoded_problems)))
         details.append(detail)
+    if parsed is not None and len(files) > reported:
+        parsed(len(files) - reported)
     return results, segment(relatives, entries, details) if want_segment else None
+
+
+_REPORT_EVERY = 64
+"""Files between two reports of a parse in this process."""
 
 
 def parse_files(
@@ -78,15 +90,16 @@ def parse_files(
     cache: bool = True,
     *,
     threshold: int,
+    parsed: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]]:
     """Parse files, over several processes from `threshold` files on; `cache`: also give the
-    cache segments that hold them."""
+    cache segments that hold them. `parsed` hears how many more files are parsed, as they are."""
     count = _worker_count(workers, len(files), threshold)
     if count > 1:
-        pooled = _parse_in_pool(files, count, slim, cache)
+        pooled = _parse_in_pool(files, count, slim, cache, parsed)
         if pooled is not None:
             return pooled
-    results, one = parse_chunk(files, slim, want_segment=cache)
+    results, one = parse_chunk(files, slim, want_segment=cache, parsed=parsed)
     return results, [one] if one is not None else []
 
 
@@ -103,7 +116,11 @@ _CHUNK_MAX = 256
 
 
 def _parse_in_pool(
-    files: list[tuple[str, str]], count: int, slim: bool, cache: bool = True
+    files: list[tuple[str, str]],
+    count: int,
+    slim: bool,
+    cache: bool = True,
+    parsed: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[Article | None, list[Problem]]], list[Segment]] | None:
     """This process and `count - 1` worker processes parse chunks of files, each claiming the
     next chunk from a shared counter until none is left; None when no worker could start.
@@ -154,10 +171,14 @@ def _parse_in_pool(
         else:
             done[index] = decode_segment(decoder, sent, chunks[index], slim)
             segments[index] = sent if cache else None
+            if parsed is not None:
+                parsed(len(chunks[index]))
         return True
 
     def parse_here(index: int) -> None:
-        done[index], segments[index] = parse_chunk(chunks[index], slim, want_segment=cache)
+        done[index], segments[index] = parse_chunk(
+            chunks[index], slim, want_segment=cache, parsed=parsed
+        )
 
     try:
         while (index := _claim(counter, len(chunks))) is not None:

@@ -20,6 +20,7 @@ from reader.cli.commands import (
     cmd_app,
     use_config,
 )
+from reader.cli.feed_commands import FEED_COMMANDS
 from reader.cli.parser import (
     SUBCOMMANDS,
     UsageError,
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_app(build_app_parser().parse_args(argv))
             args = build_parser().parse_args(argv)
             use_config(args.config)
-            return COMMANDS[args.command](args)
+            return {**COMMANDS, **FEED_COMMANDS}[args.command](args)
         return cmd_app(build_app_parser().parse_args(argv))
     except UsageError as exc:
         print(sanitize(str(exc)), file=sys.stderr)

@@ -542,7 +542,7 @@ def _short(text: str, limit: int = 120) -> str:
 
 def cmd_app(args: argparse.Namespace) -> int:
     try:
-        roots = resolve_paths(args.paths)
+        roots = resolve_paths(args.paths or _fetched_feeds(args.state))
     except PathError as exc:
         if exc.usage:
             raise UsageError(f"reader: {exc}") from None
@@ -566,6 +566,16 @@ def cmd_app(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
+def _fetched_feeds(state: str | None) -> list[str]:
+    """No path given: the fetched feeds once there are subscriptions, else (empty) the sample."""
+    from reader.feeds.subscriptions import has_subscriptions
+    from reader.paths import default_feeds_dir, default_state_path
+
+    feeds = default_feeds_dir()
+    path = Path(state).expanduser() if state else default_state_path()
+    return [str(feeds)] if feeds.is_dir() and has_subscriptions(path) else []
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list": cmd_list,
     "validate": cmd_validate,
@@ -578,3 +588,4 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "keys": cmd_keys,
     "completion": cmd_completion,
 }
+"""The subcommands defined here; `reader.cli` adds those of its other modules (feeds)."""

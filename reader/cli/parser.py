@@ -26,6 +26,8 @@ SUBCOMMANDS = (
     "config",
     "keys",
     "completion",
+    "feeds",
+    "fetch",
 )
 
 
@@ -209,6 +211,32 @@ def build_parser() -> _Parser:
     _add_query(clusters_parser)
     _add_state(clusters_parser)
     _add_cache(clusters_parser)
+
+    feeds_parser = subparsers.add_parser("feeds", help="feed subscriptions")
+    feeds_sub = feeds_parser.add_subparsers(dest="feeds_command", parser_class=_Parser)
+    add_parser = feeds_sub.add_parser("add", help="subscribe to a feed")
+    add_parser.add_argument("url", metavar="URL")
+    add_parser.add_argument("--name", default="", help="a name (default: the feed's title)")
+    add_parser.add_argument("--folder", default="", help="a folder, e.g. News/Tech")
+    remove_parser = feeds_sub.add_parser("remove", help="unsubscribe")
+    remove_parser.add_argument("url", metavar="URL")
+    feeds_list = feeds_sub.add_parser("list", help="the subscriptions")
+    feeds_list.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    opml_import = feeds_sub.add_parser("import", help="subscribe to the feeds of an OPML file")
+    opml_import.add_argument("file", metavar="FILE")
+    opml_export = feeds_sub.add_parser("export", help="the subscriptions as OPML 2.0")
+    for sub in (add_parser, remove_parser, feeds_list, opml_import, opml_export):
+        _add_state(sub)
+
+    fetch_parser = subparsers.add_parser("fetch", help="fetch feeds into article files")
+    fetch_parser.add_argument("urls", nargs="*", metavar="URL", help="default: every subscription")
+    fetch_parser.add_argument(
+        "--into", metavar="DIR", help="where the files go (default: feeds/ in the user data dir)"
+    )
+    fetch_parser.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    fetch_parser.add_argument("--concurrency", type=_positive_int, default=8, metavar="N")
+    fetch_parser.add_argument("--timeout", type=_positive_float, default=20.0, metavar="S")
+    _add_state(fetch_parser)
 
     state_parser = subparsers.add_parser("state", help="export or import the triage state")
     state_sub = state_parser.add_subparsers(dest="state_command", parser_class=_Parser)

@@ -48,6 +48,7 @@ __all__ = [
     "ReadingWork",
     "StoryWork",
     "install_daemon_executor",
+    "show_progress",
 ]
 
 _T = TypeVar("_T")
@@ -83,6 +84,22 @@ class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Nothing to wait for: the threads are daemons, and the program may end under them."""
+
+
+def show_progress(screen: Screen[Any], bar_id: str, total: int) -> ProgressBar:
+    """A progress bar above the footer, at 0 of `total`: mounted when first needed (one widget
+    less for the first frame), shown again after."""
+    found = screen.query(f"#{bar_id}")
+    if found:
+        bar = found.first(ProgressBar)
+    else:
+        from textual.widgets import Footer
+
+        bar = ProgressBar(id=bar_id, show_eta=False)
+        screen.mount(bar, before=screen.query_one(Footer))
+    bar.update(total=total, progress=0)
+    bar.display = True
+    return bar
 
 
 def install_daemon_executor() -> None:
@@ -166,17 +183,7 @@ class LinkWork:
         total = self.check(articles, recheck=False, progress=True)
         if total <= 1:
             return
-        screen = self.screen
-        found = screen.query("#check-progress")
-        if found:
-            bar = found.first(ProgressBar)
-        else:  # mounted when first needed: one widget less for the first frame
-            from textual.widgets import Footer
-
-            bar = ProgressBar(id="check-progress", show_eta=False)
-            screen.mount(bar, before=screen.query_one(Footer))
-        bar.update(total=total, progress=0)
-        bar.display = True
+        show_progress(self.screen, "check-progress", total)
 
     def check_shown(self, article: Article, detail: Any) -> None:
         """`c`: check the shown article's links again; its Links heading says "checking…" until

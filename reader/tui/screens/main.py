@@ -17,7 +17,6 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from reader.collection import collection_name
 from reader.history import History
@@ -30,6 +29,7 @@ from reader.tui.actions import bindings_for
 from reader.tui.triage_work import TriageWork
 from reader.tui.widgets.article_detail import ArticleDetail
 from reader.tui.widgets.article_list import ArticleList
+from reader.tui.widgets.footer import PriorityFooter
 from reader.tui.widgets.header import AppHeader
 from reader.tui.widgets.query_bar import QueryBar
 from reader.tui.widgets.sidebar import Sidebar
@@ -87,7 +87,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield ArticleList(id="article-list")
             yield ArticleDetail(id="article-detail")
-        yield Footer()  # the check's progress bar goes above it when a check starts
+        yield PriorityFooter()  # the check's progress bar goes above it when a check starts
 
     @property
     def article_list(self) -> ArticleList:
@@ -280,6 +280,13 @@ class MainScreen(Screen[None]):
     def _auto_read(self, article_id: str) -> None:
         if self.article_list.cursor_id == article_id and not self.session.state(article_id).read:
             self.session.triage([article_id], read=True)
+
+    def action_toggle_wide(self) -> None:
+        """`w`: the list steps aside; `n` / `p` still move, `j` / `k` scroll the text."""
+        main = self.query_one("#main")
+        wide = not main.has_class("-wide")
+        main.set_class(wide, "-wide")
+        (self.detail if wide else self.article_list).focus()
 
     def action_toggle_reading(self) -> None:
         self._set_reading(not self.detail.reading)

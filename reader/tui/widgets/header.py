@@ -27,6 +27,9 @@ class AppHeader(Static):
         (Not `loading`: that is Textual's own, which covers a widget with a spinner.)"""
         self.grouped = False
         """Grouped mode: rows and counts are stories."""
+        self.parsing: tuple[int, int] | None = None
+        """(files parsed, files to parse) while a cold load parses: "loading 1,234 of 20,000
+        files"."""
 
     def on_resize(self) -> None:
         self.refresh_text()
@@ -38,7 +41,11 @@ class AppHeader(Static):
         text.append(" ")
         text.append(sanitize(self.collection), style="bold")
         if self.pending:
-            text.append("  loading…", style="italic")
+            if self.parsing is not None:
+                done, total = self.parsing
+                text.append(f"  loading {done:,} of {total:,} files…", style="italic")
+            else:
+                text.append("  loading…", style="italic")
             text.append(f"  sort: {self.sort}", style="dim")
             self.update(text)
             return

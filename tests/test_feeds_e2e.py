@@ -1,0 +1,136 @@
+"""Issue 16 end to end: `reader fetch` and the app's `F` against a feed server on 127.0.0.1:
+files written, a second fetch idempotent (304), errors reported, the app's default collection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main
+from reader.loader import load_collection
+from tests.feed_server import FeedServer, feed_server  # noqa: F401
+from tests.tui_fixtures import make_app, settle, wait_until
+
+RSS = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Loopback News</title><link>http://127.0.0.1/</link>
+<item><guid>one</guid><title>First [bold]story[/] \x1b[31mred</title>
+<link>http://127.0.0.1/one</link><pubDate>Mon, 30 Nov 2026 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;The &lt;b&gt;first&lt;/b&gt; story.&lt;/p&gt;</description>
+<category>Tech</category></item>
+<item><guid>two</guid><title>Second story</title><link>http://127.0.0.1/two</link>
+<pubDate>Tue, 01 Dec 2026 10:00:00 GMT</pubDate><description>Plain text.</description></item>
+</channel></rss>
+"""
+
+
+@pytest.fixture
+def server(feed_server: FeedServer) -> FeedServer:  # noqa: F811
+    feed_server.route("/rss", body=RSS, content_type="application/rss+xml", etag='"v1"')
+    return feed_server
+
+
+def last_validator(server: FeedServer) -> str | None:
+    return server.requests("/rss")[-1].headers.get("if-none-match")
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.md"))
+
+
+def test_fetch_writes_articles_then_a_second_fetch_is_not_modified(tmp_path, server, capsys):
+    state, into = str(tmp_path / "s.sqlite3"), tmp_path / "feeds"
+    assert main(["feeds", "add", server.url("/rss"), "--state", state]) == 0
+    assert main(["feeds", "add", server.url("/missing"), "--state", state]) == 0
+    capsys.readouterr()
+    code = main(["fetch", "--into", str(into), "--format", "json", "--state", state])
+    assert code == 1  # one feed failed
+    reports = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
+    assert reports[server.url("/rss")] == {
+        "url": server.url("/rss"),
+        "status": "ok",
+        "new": 2,
+        "updated": 0,
+        "error": None,
+    }
+    assert reports[server.url("/missing")]["status"] == "error"
+    assert "404" in reports[server.url("/missing")]["error"]
+    written = files(into)
+    assert len(written) == 2
+    collection = load_collection([str(into)])
+    assert not collection.problems
+    titles = sorted(a.title for a in collection.articles)
+    assert titles == ["First [bold]story[/] red", "Second story"]
+    first = next(a for a in collection.articles if a.title.startswith("First"))
+    assert first.urls.original == "http://127.0.0.1/one" and first.topics == ("Tech",)
+    mtimes = [p.stat().st_mtime_ns for p in written]
+
+    assert main(["fetch", "--into", str(into), "--state", state, server.url("/rss")]) == 0
+    assert "unchanged (not modified)" in capsys.readouterr().out
+    assert last_validator(server) == '"v1"'  # the validator went back
+    assert [p.stat().st_mtime_ns for p in files(into)] == mtimes
+
+    server.route(  # the feed changed: one entry retitled, nothing duplicated
+        "/rss",
+        body=RSS.replace("Second story", "Second story, updated"),
+        content_type="application/rss+xml",
+        etag='"v2"',
+    )
+    assert main(["fetch", "--into", str(into), "--state", state, server.url("/rss")]) == 0
+    assert "0 new, 1 updated" in capsys.readouterr().out
+    assert len(files(into)) == 2
+    assert main(["feeds", "list", "--format", "json", "--state", state]) == 0
+    rows = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[server.url("/rss")]["last_status"] == "ok"
+    assert rows[server.url("/rss")]["name"] == "Loopback News"
+    assert rows[server.url("/missing")]["last_status"] == "error"
+
+
+def test_a_broken_feed_is_an_error_and_the_others_are_fetched(tmp_path, server, capsys):
+    server.route("/rss", body="<html><body>not a feed</body></html>", content_type="text/html")
+    state, into = str(tmp_path / "s.sqlite3"), tmp_path / "feeds"
+    assert main(["fetch", server.url("/rss"), "--into", str(into), "--state", state]) == 1
+    assert "error" in capsys.readouterr().out
+    assert files(into) == []
+
+
+async def test_F_fetches_in_the_app_and_the_new_articles_appear(tmp_path, server, monkeypatch):
+    from reader.feeds.subscriptions import Subscriptions
+    from reader.store import Store
+
+    state, into = tmp_path / "s.sqlite3", tmp_path / "feeds"
+    into.mkdir()
+    store = Store.open(state)
+    Subscriptions(store).add(server.url("/rss"))
+    store.close()
+    from reader.cli.commands import _fetched_feeds
+
+    assert _fetched_feeds(str(state)) == []  # READER_FEEDS_DIR (conftest) has no folder yet
+    monkeypatch.setenv("READER_FEEDS_DIR", str(into))
+    assert _fetched_feeds(str(state)) == [str(into)]  # `reader` with no path opens the feeds
+
+    app = make_app(into, state=state, feeds_dir=into)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert app.session.articles == [] or len(app.session.articles) == 0
+        await pilot.press("F")
+        await wait_until(pilot, lambda: len(app.session.articles) == 2)
+        assert app.feed_work.reports[0].new == 2
+        assert any("2 new" in n.message for n in app._notifications)
+        await pilot.press("F")  # again: nothing new, nothing moves
+        await wait_until(pilot, lambda: len(server.requests("/rss")) == 2)
+        assert last_validator(server) == '"v1"'
+        await wait_until(pilot, lambda: not app.feed_work.running)
+        assert len(app.session.articles) == 2
+
+
+async def test_F_without_subscriptions_says_how(tmp_path):
+    from tests.tui_fixtures import write_feed
+
+    app = make_app(write_feed(tmp_path / "feed"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        assert any("reader feeds add" in n.message for n in app._notifications)

@@ -1,0 +1,54 @@
+"""Issue 17 (defect 9): a cold load says how far it is: "loading 1,234 of 20,000 files"."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+from reader.cache import load_collection_cached
+from tests.tui_fixtures import make_app, screen_text, settle
+
+
+def write_files(folder, count):
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        path = folder / f"a{n:04}.md"
+        path.write_text(
+            f'---\ntitle: "Article {n}"\npublishedDateTime: 2026-01-01T00:00:00Z\n---\n'
+        )
+        os.utime(path, (1_700_000_000, 1_700_000_000))  # not too fresh for the cache to trust
+    return folder
+
+
+def test_progress_counts_every_parsed_file_in_this_process_and_in_the_pool(tmp_path):
+    folder = write_files(tmp_path / "feed", 300)
+    for workers, threshold in ((1, 10_000), (2, 10)):
+        seen: list[tuple[int, int]] = []
+        collection = load_collection_cached(
+            [str(folder)],
+            cache_dir=tmp_path / f"cache-{workers}",
+            workers=workers,
+            pool_threshold=threshold,
+            progress=lambda done, total: seen.append((done, total)),  # noqa: B023
+        )
+        assert len(collection.articles) == 300
+        assert seen[0] == (0, 300) and seen[-1] == (300, 300)
+        assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+        assert len(seen) > 3  # reported as it goes, not only at the end
+    seen.clear()
+    load_collection_cached(  # warm: nothing to parse, nothing to report
+        [str(folder)], cache_dir=tmp_path / "cache-1", progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == []
+
+
+async def test_the_header_says_how_many_files_are_parsed(tmp_path):
+    app = make_app(write_files(tmp_path / "feed", 150))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        header = app.main.header
+        assert header.parsing == (150, 150)  # the app heard the load's progress
+        header.pending, header.parsing = True, (1234, 20000)
+        header.refresh_text()
+        await pilot.pause()
+        assert "loading 1,234 of 20,000 files…" in screen_text(app)
