@@ -30,7 +30,8 @@ def test_the_default_config_passes_the_checker(tmp_path, capsys):
 def test_a_good_file_applies(tmp_path, capsys):
     path = tmp_path / "c.toml"
     path.write_text(
-        '[links]\nlink_concurrency = 8\nlink_timeout = 3\n[keys]\ntoggle_star = ["f", "asterisk"]\n',
+        "[links]\nlink_concurrency = 8\nlink_timeout = 3\n"
+        '[keys]\ntoggle_star = ["f", "asterisk"]\n',
         encoding="utf-8",
     )
     config = load_config(path)

@@ -108,3 +108,54 @@ def test_no_subscriptions_fetch_says_how(tmp_path, capsys):
     assert main(["fetch", "--state", str(tmp_path / "s.sqlite3")]) == 0
     assert "reader feeds add" in capsys.readouterr().err
     assert main(["fetch", "file:///x", "--state", str(tmp_path / "s.sqlite3")]) == 2
+
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>mine</title></head>
+  <body>
+    <outline text="News">
+      <outline text="Tech">
+        <outline type="rss" text="A feed" xmlUrl="https://a.example/feed.xml"/>
+      </outline>
+      <outline type="rss" text="B" title="B feed" xmlUrl="https://b.example/rss"/>
+    </outline>
+    <outline type="rss" text="again" xmlUrl="https://a.example/feed.xml"/>
+    <outline type="rss" text="local" xmlUrl="file:///etc/passwd"/>
+  </body>
+</opml>
+"""
+
+
+def test_opml_import_then_export_round_trips(tmp_path, capsys):
+    state = str(tmp_path / "s.sqlite3")
+    opml = tmp_path / "in.opml"
+    opml.write_text(OPML, encoding="utf-8")
+    assert main(["feeds", "import", str(opml), "--state", state]) == 0
+    err = capsys.readouterr().err
+    assert "line 12" in err and "not an http(s) URL" in err  # the file:// one, by its line
+    assert "duplicate" in err and "subscribed to 2 feed(s)" in err
+    assert main(["feeds", "import", str(opml), "--state", state]) == 0  # again: nothing new
+    assert "subscribed to 0 feed(s), 2 already there" in capsys.readouterr().err
+    assert main(["feeds", "list", "--format", "json", "--state", state]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["url"], r["name"], r["folder"]) for r in rows] == [
+        ("https://a.example/feed.xml", "A feed", "News/Tech"),
+        ("https://b.example/rss", "B feed", "News"),
+    ]
+    assert main(["feeds", "export", "--state", state]) == 0
+    exported = tmp_path / "out.opml"
+    exported.write_text(capsys.readouterr().out, encoding="utf-8")
+    other = str(tmp_path / "other.sqlite3")
+    assert main(["feeds", "import", str(exported), "--state", other]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "list", "--format", "json", "--state", other]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [(r["url"], r["name"], r["folder"]) for r in again] == [
+        (r["url"], r["name"], r["folder"]) for r in rows
+    ]
+
+
+def test_a_missing_opml_file_is_one_line(tmp_path, capsys):
+    assert main(["feeds", "import", str(tmp_path / "nope.opml")]) == 1
+    assert "cannot read" in capsys.readouterr().err

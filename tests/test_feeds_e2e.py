@@ -123,6 +123,18 @@ async def test_F_fetches_in_the_app_and_the_new_articles_appear(tmp_path, server
         assert last_validator(server) == '"v1"'
         await wait_until(pilot, lambda: not app.feed_work.running)
         assert len(app.session.articles) == 2
+        await pilot.press("j")
+        on = app.main.article_list.cursor_id
+        newer = RSS.replace(
+            "<item><guid>one</guid>",
+            "<item><guid>zero</guid><title>Newest story</title><link>http://127.0.0.1/z</link>"
+            "<pubDate>Wed, 02 Dec 2026 10:00:00 GMT</pubDate></item><item><guid>one</guid>",
+        )
+        server.route("/rss", body=newer, content_type="application/rss+xml", etag='"v3"')
+        await pilot.press("F")  # a new article on top: the cursor stays on its article
+        await wait_until(pilot, lambda: len(app.session.articles) == 3)
+        await settle(pilot)
+        assert app.main.article_list.cursor_id == on
 
 
 async def test_F_without_subscriptions_says_how(tmp_path):
