@@ -1,3 +1,7 @@
+"""`python -m reader`. Guarded: a process the parse pool spawns imports this module again (as
+`__mp_main__`), and must not start a second reader."""
+
 from reader.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

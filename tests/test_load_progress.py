@@ -52,3 +52,38 @@ async def test_the_header_says_how_many_files_are_parsed(tmp_path):
         header.refresh_text()
         await pilot.pause()
         assert "loading 1,234 of 20,000 files…" in screen_text(app)
+
+
+POOL_UNDER_A_TUI = """
+import io, sys, threading
+from pathlib import Path
+from reader.cache.pool import _parse_in_pool
+from reader.walk import iter_article_files
+if __name__ == "__main__":
+    class Capture(io.StringIO):  # what Textual puts in their place: fileno() is -1
+        def fileno(self):
+            return -1
+
+    sys.stdout = sys.stderr = Capture()
+    hold = threading.Event()
+    threading.Thread(target=hold.wait, daemon=True).start()  # threads run: a spawned pool
+    files = list(iter_article_files(sys.argv[1]))
+    result = _parse_in_pool(files, 2, True)
+    hold.set()
+    sys.__stdout__.write("pool" if result is not None else "no pool")
+"""
+
+
+def test_the_pool_starts_under_a_tui_that_replaced_stdout_and_stderr(tmp_path):
+    """Defect 9's cause: in the app the pool never started (the resource tracker wanted
+    stderr's descriptor), so a cold load parsed in one process."""
+    import subprocess
+    import sys
+
+    folder = write_files(tmp_path / "feed", 120)
+    script = tmp_path / "pool_under_tui.py"
+    script.write_text(POOL_UNDER_A_TUI)
+    result = subprocess.run(
+        [sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout == "pool", (result.stdout, result.stderr[-2000:])

@@ -8,10 +8,12 @@ parsed here; a worker exits as soon as the process that started it is gone.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from reader.cache.records import (
@@ -146,15 +148,16 @@ def _parse_in_pool(
         # TUI's workers) can deadlock the child: then `spawn` (a fresh interpreter, slower).
         method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
         context = multiprocessing.get_context(method)
-        counter = context.Value("l", 0)
-        inbox = context.Queue()
-        for _ in range(count - 1):
-            process = context.Process(
-                target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
-            )
-            process.daemon = True
-            process.start()
-            processes.append(process)
+        with _real_std_streams():
+            counter = context.Value("l", 0)
+            inbox = context.Queue()
+            for _ in range(count - 1):
+                process = context.Process(
+                    target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
+                )
+                process.daemon = True
+                process.start()
+                processes.append(process)
     except (OSError, RuntimeError, ValueError):
         for process in processes:
             process.kill()
@@ -200,6 +203,33 @@ def _parse_in_pool(
                 process.kill()
     merged = [result for chunk in done for result in chunk]  # type: ignore[union-attr]
     return merged, [segment for segment in segments if segment is not None]
+
+
+@contextlib.contextmanager
+def _real_std_streams() -> Iterator[None]:
+    """The interpreter's own stdout and stderr while the pool starts.
+
+    Textual replaces `sys.stdout` and `sys.stderr` with objects that have no usable file
+    descriptor; multiprocessing's resource tracker hands stderr's descriptor to its process and
+    failed ("bad value(s) in fds_to_keep"), so in the app the pool never started and a cold load
+    parsed in one process, at half the speed of `reader list`."""
+    saved = sys.stdout, sys.stderr
+    try:
+        for name in ("stdout", "stderr"):
+            if not _has_descriptor(getattr(sys, name)):
+                real = getattr(sys, f"__{name}__")
+                if _has_descriptor(real):
+                    setattr(sys, name, real)
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _has_descriptor(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _claim(counter: Any, total: int) -> int | None:

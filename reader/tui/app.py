@@ -146,8 +146,14 @@ class ReaderApp(App[int]):
                 timeout=15,
             )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        # After the first frame: the load's thread would slow the frame down (the GIL).
-        self.call_after_refresh(self.load_collection)
+        # With a first screen kept from the last run, after the first frame (the load's thread
+        # would slow that frame down: the GIL); without one (a first run, a cold cache) there
+        # is nothing to paint but "loading": the load starts at once.
+        where = self._first_screen_file()
+        if where is not None and where[0].exists():
+            self.call_after_refresh(self.load_collection)
+        else:
+            self.load_collection()
         if self.store is not None:
             self.set_interval(self.settings.poll_seconds, self._poll_external_changes)
 
@@ -328,11 +334,11 @@ class ReaderApp(App[int]):
         if get_current_worker().is_cancelled:
             return
         prepared = self.session.prepare(collection)
-        self.session.stamp_seen(collection)
         import reader.loader  # noqa: F401 - here, not on the UI thread when the detail reads a file
 
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._collection_loaded, prepared)
+            self.session.stamp_seen(collection)  # bookkeeping: after the rows are on screen
 
     def on_load_progress(self, message: LoadProgress) -> None:
         """A cold load is parsing: "loading 12,345 of 20,000 files" until the rows come."""
