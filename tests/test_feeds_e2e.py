@@ -146,3 +146,58 @@ async def test_F_without_subscriptions_says_how(tmp_path):
         await pilot.press("F")
         await pilot.pause()
         assert any("reader feeds add" in n.message for n in app._notifications)
+
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://127.0.0.1/blog/">
+  <title>Atom Loopback</title><id>urn:x</id><updated>2026-12-01T10:00:00Z</updated>
+  <entry><id>urn:a1</id><title type="html">&lt;b&gt;Atom&lt;/b&gt; entry</title>
+    <link href="posts/1"/><updated>2026-12-01T10:00:00Z</updated>
+    <content type="html">&lt;h2&gt;Head&lt;/h2&gt;&lt;p&gt;Body text.&lt;/p&gt;</content></entry>
+</feed>
+"""
+
+JSON_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON Loopback",
+        "items": [
+            {
+                "id": "j1",
+                "url": "http://127.0.0.1/j1",
+                "title": "JSON entry",
+                "content_html": "<p>Hello</p>",
+                "date_published": "2026-12-01T09:00:00Z",
+                "tags": ["Tag"],
+                "image": "http://127.0.0.1/j1.png",
+            }
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "title", "url"),
+    [
+        (ATOM, "application/atom+xml", "Atom entry", "http://127.0.0.1/blog/posts/1"),
+        (JSON_FEED, "application/feed+json", "JSON entry", "http://127.0.0.1/j1"),
+    ],
+)
+def test_atom_and_json_feed_are_fetched_into_articles(
+    tmp_path,
+    feed_server,
+    capsys,
+    body,
+    content_type,
+    title,
+    url,  # noqa: F811
+):
+    feed_server.route("/feed", body=body, content_type=content_type)
+    into = tmp_path / "feeds"
+    args = ["fetch", feed_server.url("/feed"), "--into", str(into)]
+    assert main([*args, "--state", str(tmp_path / "s.sqlite3")]) == 0
+    assert "1 new, 0 updated" in capsys.readouterr().out
+    collection = load_collection([str(into)])
+    assert not collection.problems
+    (article,) = collection.articles
+    assert article.title == title and article.urls.original == url
