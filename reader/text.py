@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["dump_json", "escape_path", "is_invisible", "preview", "sanitize"]
+__all__ = ["char_escape", "dump_json", "escape_path", "is_invisible", "preview", "sanitize"]
 
 # ANSI escape sequences, removed whole: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \),
 # DCS / SOS / PM / APC strings, other ESC sequences, and the 8-bit CSI / OSC introducers.
@@ -118,13 +118,19 @@ def escape_path(path: str) -> str:
             out.append(f"\\x{code - 0xDC00:02x}")
         elif char.isprintable() or char == " " or code in KEPT_FORMAT:
             out.append(char)
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
         else:
-            out.append(f"\\U{code:08x}")
+            out.append(char_escape(char))
     return "".join(out)
+
+
+def char_escape(char: str) -> str:
+    """`\\xNN`, `\\uNNNN` or `\\UNNNNNNNN`: the escape that Python and YAML both read back."""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal must not get: C1, DEL, format

@@ -43,15 +43,15 @@ connections.
 from __future__ import annotations
 
 import email.utils
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.http_server import LoopbackServer, closed_port
 
 __all__ = [
     "FeedServer",
@@ -214,7 +214,7 @@ def _not_modified(route: Route, headers: object) -> bool:
     return changed <= asked
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """The server, in a daemon thread on 127.0.0.1 (a free port); routes are set per test."""
 
     def __init__(self) -> None:
@@ -229,27 +229,6 @@ class FeedServer:
         self._sent: dict[str, int] = {}
         self._active = 0
         self.max_active = 0
-
-    # -- lifecycle --
-    def start(self) -> FeedServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- for tests --
     def route(
@@ -351,13 +330,6 @@ class FeedServer:
     def _leave(self) -> None:
         with self._lock:
             self._active -= 1
-
-
-def closed_port() -> tuple[socket.socket, int]:
-    """A bound, not listening socket on 127.0.0.1: connecting is refused while it stays open."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    return sock, sock.getsockname()[1]
 
 
 _shared: FeedServer | None = None

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -183,7 +184,35 @@ class _Handler(BaseHTTPRequestHandler):
             owner.huge_done.set()
 
 
-class LinkTestServer:
+class LoopbackServer:
+    """Start and stop a `ThreadingHTTPServer` (`self._server`) on a daemon thread; usable as a
+    context manager. The link and the feed test servers share it."""
+
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread | None
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LinkTestServer(LoopbackServer):
     """The server, running in a daemon thread on 127.0.0.1 (random free port)."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -199,27 +228,6 @@ class LinkTestServer:
         self.max_active = 0
         self.huge_sent = 0
         self.huge_done = threading.Event()
-
-    # -- lifecycle --
-    def start(self) -> LinkTestServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> LinkTestServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- for tests --
     def url(self, path: str) -> str:

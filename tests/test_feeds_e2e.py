@@ -185,12 +185,12 @@ JSON_FEED = json.dumps(
 )
 def test_atom_and_json_feed_are_fetched_into_articles(
     tmp_path,
-    feed_server,
+    feed_server,  # noqa: F811
     capsys,
     body,
     content_type,
     title,
-    url,  # noqa: F811
+    url,
 ):
     feed_server.route("/feed", body=body, content_type=content_type)
     into = tmp_path / "feeds"

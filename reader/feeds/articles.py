@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from reader.feeds.model import FeedEntry, ParsedFeed
 from reader.feeds.parse import html_to_text, looks_like_html, plain_line
 from reader.model import iso_utc
-from reader.text import sanitize
+from reader.text import char_escape, sanitize
 
 __all__ = [
     "INDEX_NAME",
@@ -108,17 +108,7 @@ def _quote(text: str) -> str:
         if char == '"' or char == "\\":
             out.append("\\" + char)
         elif char in "\ufeff\u2028\u2029" or not _YAML_PRINTABLE.match(char):
-            code = ord(char)
-            if char == "\n":
-                out.append("\\n")
-            elif char == "\t":
-                out.append("\\t")
-            elif code < 0x100:
-                out.append(f"\\x{code:02x}")
-            elif code < 0x10000:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
+            out.append({"\n": "\\n", "\t": "\\t"}.get(char) or char_escape(char))
         else:
             out.append(char)
     out.append('"')
