@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from reader.model import Article, LinkResult, LinkStatus
 from reader.text import sanitize
@@ -20,7 +21,9 @@ __all__ = [
     "failure_reason",
     "format_status",
     "redirect_target",
+    "short_target",
     "summarize",
+    "url_host",
 ]
 
 STATUS_SYMBOLS: dict[LinkStatus | None, str] = {
@@ -37,8 +40,8 @@ ArticleLinkStatus = str
 """`alive` (some checked URL is alive: the article can be read), `broken` (URLs were checked and
 none is alive), or absent: unchecked."""
 
-ARTICLE_GLYPHS: dict[ArticleLinkStatus | None, str] = {"alive": "✓", "broken": "✗", None: "·"}
-"""The list's link column, by the article's status."""
+ARTICLE_GLYPHS: dict[ArticleLinkStatus | None, str] = {"alive": "✓", "broken": "✗", None: " "}
+"""The list's link column, by the article's status: blank until something is checked."""
 
 
 def summarize(
@@ -97,6 +100,39 @@ def redirect_target(result: LinkResult | None) -> str | None:
     if not result.final_url or result.final_url == result.url:
         return None
     return sanitize(result.final_url)
+
+
+def url_host(url: str) -> str:
+    """The host (and port) a URL points at, sanitised and without `www.`; the URL itself when
+    it has none.
+
+    The detail pane names links by host: an article's four URLs differ there, or not at all.
+    """
+    clean = sanitize(url)
+    try:
+        netloc = urlsplit(clean).netloc
+    except ValueError:  # an unbalanced "[" in the host
+        return clean
+    host = netloc.rpartition("@")[2]  # never show credentials
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]  # says nothing, and costs four cells of a narrow pane
+    return host or clean
+
+
+def short_target(result: LinkResult | None) -> str | None:
+    """Where a live link's redirects ended, short: the host when it changed, else the path
+    (`/new`), or None when there was no redirect elsewhere."""
+    final = redirect_target(result)
+    if final is None or result is None:
+        return None
+    host = url_host(final)
+    if host != url_host(result.url):
+        return host
+    try:
+        parts = urlsplit(final)
+    except ValueError:
+        return final
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _status_text(result: LinkResult | None, target: bool = True) -> str:

@@ -158,7 +158,7 @@ async def test_detail_content(feed):
             "Semiconductors",
             "Original",
             "CDN AMP",
-            "https://orig.example/newest",
+            "orig.example",  # each link by its host: `O` shows the full URLs
             "Body heading",
             "Related",
         ):

@@ -402,15 +402,15 @@ def test_layout_drop_order() -> None:
         return [c.key for c in layout_columns(width)]
 
     assert keys(200) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
-    assert keys(87) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
-    assert keys(86) == ["flags", "date", "title", "provider", "quality", "heat"]
-    assert keys(69) == ["flags", "date", "title", "provider", "quality"]
-    assert keys(63) == ["flags", "date", "title", "quality"]
-    assert keys(46) == ["flags", "date", "title"]
-    assert keys(24) == ["flags", "title"]
+    assert keys(89) == ["flags", "date", "title", "provider", "quality", "heat", "topic"]
+    assert keys(88) == ["flags", "date", "title", "provider", "quality", "heat"]
+    assert keys(71) == ["flags", "date", "title", "provider", "quality"]
+    assert keys(65) == ["flags", "date", "title", "quality"]
+    assert keys(48) == ["flags", "date", "title"]
+    assert keys(26) == ["flags", "title"]
     for width in (20, 42, 59, 65, 82, 83, 200):
         title = next(c for c in layout_columns(width) if c.key == "title")
-        assert title.width >= min(20, width - 6)
+        assert title.width >= min(20, width - 8)
     for width in (200, 120, 80, 60):
         columns = layout_columns(width)
         last = columns[-1]
@@ -428,27 +428,33 @@ async def test_state_flags_tags_and_links() -> None:
         widget = app.query_one(ArticleList)
         await pilot.pause()
         # Without lookups rows are plain: no flags, not bold.
-        assert widget.render_line(2).text[1:4] == "   "
+        assert widget.render_line(2).text[1:6] == "     "
 
         widget.state_lookup = lambda article_id: states.get(article_id, TriageState())
         widget.link_lookup = links.get
         widget.refresh_rows()
         await pilot.pause()
         row0, row1, row2 = (widget.render_line(y) for y in (1, 2, 3))
-        assert row0.text[1:4] == "●★✓"
-        assert row1.text[1:4] == " ·".replace("·", " ") + "✗"
-        assert row2.text[1:4] == "● ·"  # unread, not starred, link not checked
+        # A space between the markers; the link column is blank until a link is checked.
+        assert row0.text[1:6] == "● ★ ✓"
+        assert row1.text[1:6] == "    ✗"
+        assert row2.text[1:6] == "●    "  # unread, not starred, link not checked
         assert "Article 00000 #work #ai" in row0.text
         title_segments = [s for s in row2 if "Article 00002" in s.text]
         assert title_segments and title_segments[0].style.bold  # unread is bold
         read_segments = [s for s in row1 if "Article 00001" in s.text]
         assert read_segments and not read_segments[0].style.bold
+        # The title leads: an unread row's figures are dim, not bold like its title.
+        dim = widget.get_component_rich_style("article-list--dim")
+        quality = next(s for s in row2 if s.text.strip() == "14")  # article 2: quality 14
+        assert not quality.style.bold and quality.style.color == dim.color
+        assert title_segments[0].style.color != dim.color
 
         # State changes show after refresh_rows.
         states["id-2"] = TriageState(read=True, starred=True)
         widget.refresh_rows()
         await pilot.pause()
-        assert widget.render_line(3).text[1:3] == " ★"
+        assert widget.render_line(3).text[1:4] == "  ★"
 
 
 async def test_cursor_row_is_highlighted_and_stays_visible_without_focus() -> None:

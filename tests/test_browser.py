@@ -213,3 +213,14 @@ def test_article_with_any_live_link_is_alive_and_failures_are_counted_apart() ->
     assert count_statuses([live, dead, gone, gone, slow, None]) == (
         "1 alive, 1 broken, 2 unreachable, 1 timed out, 1 unchecked"
     )
+
+
+def test_url_host_names_a_link_by_its_host() -> None:
+    from reader.link_status import url_host
+
+    assert url_host("https://www.news.example/a/b?c=d") == "news.example"
+    assert url_host("https://www.example/x") == "www.example"  # a host called www: kept
+    assert url_host("http://user:secret@127.0.0.1:8080/x") == "127.0.0.1:8080"
+    assert url_host("https://amp.news.example/\x1b[2Jx") == "amp.news.example"
+    assert url_host("https://[::1/broken") == "https://[::1/broken"
+    assert url_host("not a url") == "not a url"

@@ -36,6 +36,7 @@ from reader.tui.actions import bindings_for
 from reader.tui.commands import ReaderCommands
 from reader.tui.screens.main import MainScreen
 from reader.tui.share_work import ShareWork
+from reader.tui.tones import readable_variables
 from reader.tui.workers import LinkWork, install_daemon_executor
 from reader.views import VIEWS
 
@@ -300,6 +301,13 @@ class ReaderApp(App[int]):
         if self.feed_work is None:
             self.feed_work = FeedWork(self, self.feeds_dir or default_feeds_dir())
         self.feed_work.fetch()
+
+    def get_css_variables(self) -> dict[str, str]:
+        # Some shipped themes' accents are hard to read as text on their own grounds (orange on
+        # light grey): the $text-* colours are darkened (or lightened) until they read.
+        variables = readable_variables(super().get_css_variables())
+        self.theme_variables = variables
+        return variables
 
     def _remember_theme(self, theme: Any) -> None:
         from reader.store import StoreError

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +23,7 @@ from reader.browser import choose_link, ordered_links
 from reader.link_status import format_status
 from reader.model import Article, LinkResult, LinkStatus
 from reader.tui.formatting import sanitize
+from reader.tui.tones import tone
 
 
 class LinkChooserScreen(ModalScreen[str | None]):
@@ -52,7 +54,10 @@ class LinkChooserScreen(ModalScreen[str | None]):
                 dead = result is not None and not alive
                 prompt = Text(no_wrap=True, overflow="ellipsis", style="dim" if dead else "")
                 prompt.append(f"{kind.label:<8} ", style="" if dead else "bold")
-                style = "green" if alive else ("dim" if result is None else "red")
+                if result is None:
+                    style: Style | str = "dim"
+                else:
+                    style = tone(self, "success" if alive else "error")
                 prompt.append(f"{format_status(result):<10} ", style=style)
                 prompt.append(sanitize(url))
                 options.append(Option(prompt))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,9 +15,14 @@ from textual.widgets import Static
 
 from reader.model import Problem
 from reader.text import escape_path, sanitize
+from reader.tui.tones import tone
 
 
-def problems_text(problems: Sequence[Problem]) -> Text:
+def problems_text(
+    problems: Sequence[Problem], *, error: Style | str = "red", warning: Style | str = "yellow"
+) -> Text:
+    """The problems grouped by file, in line order within each (`error` / `warning`: how a
+    problem's severity is coloured)."""
     text = Text()
     errors = sum(1 for p in problems if p.severity == "error")
     text.append(
@@ -31,7 +37,7 @@ def problems_text(problems: Sequence[Problem]) -> Text:
             current = problem.path
             text.append(escape_path(problem.path) + "\n", style="bold")
         where = f"line {problem.line}" if problem.line else "file"
-        style = "red" if problem.severity == "error" else "yellow"
+        style = error if problem.severity == "error" else warning
         text.append(f"  {where:<9} ", style="dim")
         text.append(f"{problem.severity:<8}", style=style)
         text.append(sanitize(problem.message) + "\n")
@@ -53,7 +59,8 @@ class ProblemsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="problems-body"):
             yield Static(Text("Problems", style="bold"), id="problems-title")
-            yield Static(problems_text(self.problems), id="problems-list")
+            styles = {"error": tone(self, "error"), "warning": tone(self, "warning")}
+            yield Static(problems_text(self.problems, **styles), id="problems-list")
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#problems-body", VerticalScroll)

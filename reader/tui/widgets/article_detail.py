@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.console import Group
+from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -23,7 +24,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.link_status import failure_reason, format_status, redirect_target
+from reader.link_status import failure_reason, format_status, short_target, url_host
 from reader.model import (
     UNKNOWN_HEAT,
     UNTOUCHED,
@@ -61,11 +62,32 @@ class ArticleDetail(VerticalScroll, can_focus=True):
     :meth:`show_full_text`, which ignores a result for any article but the one shown.
     """
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"article-detail--title"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article-detail--title",
+        "article-detail--muted",
+        "article-detail--alive",
+        "article-detail--dead",
+        "article-detail--unread",
+        "article-detail--star",
+        "article-detail--archived",
+        "article-detail--topic",
+        "article-detail--tag",
+        "article-detail--jump",
+    }
+    # The $text-* colours are the theme's accents made readable on its background (orange on
+    # light grey is not): every colour here comes from the theme, none is an ANSI name.
     DEFAULT_CSS = """
-    ArticleDetail > .article-detail--title {
-        color: $text-accent;
-        text-style: bold;
+    ArticleDetail {
+        & > .article-detail--title { color: $text-accent; text-style: bold; }
+        & > .article-detail--muted { color: $text-muted; }
+        & > .article-detail--alive { color: $text-success; }
+        & > .article-detail--dead { color: $text-error; }
+        & > .article-detail--unread { color: $text-primary; text-style: bold; }
+        & > .article-detail--star { color: $text-warning; text-style: bold; }
+        & > .article-detail--archived { color: $text-secondary; }
+        & > .article-detail--topic { color: $text-muted; background: $panel; }
+        & > .article-detail--tag { color: $text-secondary; background: $panel; }
+        & > .article-detail--jump { color: $text-success; text-style: bold; }
     }
     """
 
@@ -157,6 +179,20 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._set_sources(sources)
         self.show_links(self._links)
 
+    def _style(self, component: str, *, partial: bool = False) -> Style:
+        """A component class's style, translucent colours blended over the pane's background;
+        none before the widget is mounted (no CSS yet)."""
+        if not self.is_mounted:
+            return Style()
+        return self.get_component_rich_style(component, partial=partial)
+
+    def notify_style_update(self) -> None:
+        # A new theme: the pieces baked into Text take their colours again.
+        super().notify_style_update()
+        if self.is_mounted and self.article is not None:
+            self.query_one("#detail-head", Static).update(self._head(self.article, self._state))
+            self.show_links(self._links)
+
     def on_resize(self) -> None:
         if self.article is not None:  # the chips are laid out for the pane's width
             self.query_one("#detail-head", Static).update(self._head(self.article, self._state))
@@ -193,7 +229,8 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self.full_text = result
         line = self.query_one("#detail-reading", Static)
         if result.error is not None:
-            text = Text("Could not read the full text: ", style="bold red")
+            dead = self._style("article-detail--dead")
+            text = Text("Could not read the full text: ", style=dead + Style(bold=True))
             text.append(sanitize(result.error))
             if tried:
                 text.append("  tried " + ", ".join(sanitize(url) for url in tried), style="dim")
@@ -222,33 +259,44 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         widget.update(Group(self._link_lines(article, links), self._images(article)))
 
     def _link_lines(self, article: Article, links: Mapping[str, LinkResult]) -> Text:
-        text = Text()
+        """One line per URL (kind, status, host; why it failed on a line of its own), cut at
+        the pane's edge: an article's URLs are near-identical, so the host tells them apart;
+        `O` shows them in full."""
+        get = self._style
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append("Links", style="bold")
         if self.checking:
             text.append("  checking…", style="italic")
         elif self.checked_at is not None:
             text.append(f"  checked {self.checked_at}", style="dim")
-        text.append("\n")
         items = article.urls.items()
+        if items:
+            text.append("  O: full URLs", style="dim")
+        text.append("\n")
         if not items:
             text.append("  no URL in this article", style="dim")
+        statuses = [format_status(links.get(url), target=False) for _, url in items]
+        column = max(map(cell_len, statuses), default=0)  # the hosts line up
         for number, (kind, url) in enumerate(items):
             if number:
                 text.append("\n")
             result = links.get(url)
-            status = format_status(result, target=False)  # the source first, then where to
-            style = "dim"
-            if result is not None:
-                style = "green" if result.status.value == "alive" else "red"
+            status = statuses[number]  # the source first, then where to
+            if result is None:
+                style = get("article-detail--muted")
+            elif result.status.value == "alive":
+                style = get("article-detail--alive")
+            else:
+                style = get("article-detail--dead")
             text.append(f"  {kind.label:<8} ", style="bold")
-            text.append(f"{status:<10} ", style=style)
-            text.append(sanitize(url), style="underline" if result is None else "")
-            reason = failure_reason(result)
-            if reason:
-                text.append(f"  ({reason})", style="dim")
-            final = redirect_target(result)
+            text.append(status + " " * (column - cell_len(status) + 1), style=style)
+            text.append(url_host(url))
+            final = short_target(result)
             if final:
-                text.append(f"  → {final}", style="dim")
+                text.append(f" → {final}", style="dim")
+            reason = failure_reason(result)
+            if reason:  # why it failed, under the status: a failure is worth its line
+                text.append(f"\n  {'':<8} {reason}", style=get("article-detail--muted"))
         return text
 
     def update_state(self, state: TriageState) -> None:
@@ -260,7 +308,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         parts: list[Text] = [
             Text(
                 sanitize(article.title),
-                style=self.get_component_rich_style("article-detail--title", partial=True),
+                style=self._style("article-detail--title", partial=True),
             ),
             Text(),
             self._meta(article, state),
@@ -298,21 +346,25 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         text.append("—" if unknown else str(article.heat))
         text.append("\n")
         if not state.read:
-            text.append("● unread", style="bold cyan")
+            text.append("● unread", style=self._style("article-detail--unread"))
         else:
             text.append("read", style="dim")
         if state.starred:
-            text.append("   ★ starred", style="bold yellow")
+            star = self._style("article-detail--star")
+            text.append("   ★ starred", style=star)
         if state.archived:
-            text.append("   archived", style="magenta")
+            archived = self._style("article-detail--archived")
+            text.append("   archived", style=archived)
         return text
 
     def _topics(self, article: Article, state: TriageState, width: int | None = None) -> Text:
         """Topic and tag chips, a line broken between chips, never inside one (`width`: the
         pane's; Rich would break a chip at its spaces)."""
         room = width if width is not None else self.query_one("#detail-head").size.width
-        chips = [(f" {sanitize(topic)} ", "reverse") for topic in article.topics]
-        chips += [(f" #{sanitize(tag)} ", "bold reverse magenta") for tag in state.tags]
+        topic = self._style("article-detail--topic")
+        tag = self._style("article-detail--tag")
+        chips = [(f" {sanitize(name)} ", topic) for name in article.topics]
+        chips += [(f" #{sanitize(name)} ", tag) for name in state.tags]
         text = Text()
         used = 0
         for label, style in chips:
@@ -384,11 +436,12 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         if not related:
             return
         prompts: list[Option] = []
+        jump = self._style("article-detail--jump")
         for entry in related:
             target = lookup(entry) if lookup is not None else None
             self._related_ids.append(target)
             prompt = Text()
-            prompt.append("→ " if target else "  ", style="bold green")
+            prompt.append("→ " if target else "  ", style=jump)
             prompt.append(sanitize(entry.title))
             details = [sanitize(entry.provider.name)] if entry.provider.name else []
             if entry.published is not None:

@@ -58,7 +58,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("flags", "", 3),
+    Column("flags", "", 5),  # unread, star, link: a space between each
     Column("date", "Date", 10, sort_key="date"),
     Column("title", "Title", 0, sort_key="title"),
     Column("provider", "Provider", 16, sort_key="provider"),
@@ -140,10 +140,11 @@ class ArticleList(ScrollView, can_focus=True):
         }
         & > .article-list--unread { text-style: bold; }
         & > .article-list--dim { color: $text-muted; }
-        & > .article-list--unread-flag { color: $accent; }
-        & > .article-list--star { color: $warning; }
-        & > .article-list--link-alive { color: $success; }
-        & > .article-list--link-broken { color: $error; }
+        /* The $text-* accents are made readable on the theme's background (light ones too). */
+        & > .article-list--unread-flag { color: $text-primary; }
+        & > .article-list--star { color: $text-warning; }
+        & > .article-list--link-alive { color: $text-success; }
+        & > .article-list--link-broken { color: $text-error; }
         & > .article-list--tag { color: $text-secondary; }
     }
     """
@@ -541,7 +542,7 @@ class ArticleList(ScrollView, can_focus=True):
             w = column.width
             if key == "flags":
                 segments.extend(self._flag_segments(article, state, base, styled))
-                segments.append(Segment(" " * (w - 3 + _GAP), plain))
+                segments.append(Segment(" " * (w - 5 + _GAP), plain))
                 continue
             if key == "title":
                 chips = self.marker_lookup(article.id) if self.marker_lookup is not None else ""
@@ -558,11 +559,11 @@ class ArticleList(ScrollView, can_focus=True):
                 segments.append(Segment(fit_cells(name, w), styled(dim)))
             elif key == "quality":
                 text = "" if article.quality is None else str(article.quality)
-                segments.append(Segment(fit_cells(text, w, align="right"), plain))
-            elif key == "heat":
+                segments.append(Segment(fit_cells(text, w, align="right"), styled(dim)))
+            elif key == "heat":  # figures are dimmer than titles: the title leads
                 heat = article.heat
                 text = "" if heat is None else "—" if heat == UNKNOWN_HEAT else str(heat)
-                segments.append(Segment(fit_cells(text, w, align="right"), plain))
+                segments.append(Segment(fit_cells(text, w, align="right"), styled(dim)))
             elif key == "topic":
                 topic = sanitize(shown_topic(article.topics, self._wanted_topics))
                 segments.append(Segment(fit_cells(topic, w), styled(dim)))
@@ -592,12 +593,15 @@ class ArticleList(ScrollView, can_focus=True):
         starred = state is not None and state.starred
         unread_style = styled(get("article-list--unread-flag"), keep_colour=True)
         star_style = styled(get("article-list--star"), keep_colour=True)
+        gap = Segment(" ", styled(base))
         segments = [
             Segment("●" if unread else " ", unread_style),
+            gap,
             Segment("★" if starred else " ", star_style),
+            gap,
         ]
         if self.link_lookup is None:
-            segments.append(Segment(" ", styled(base)))
+            segments.append(gap)
         else:
             status = self.link_lookup(article.id)
             glyph = ARTICLE_GLYPHS.get(status, ARTICLE_GLYPHS["broken"])

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from reader.tui.formatting import sanitize
+from reader.tui.tones import tone
 from reader.views import VIEW_LABELS, VIEWS
 
 
@@ -66,7 +67,7 @@ class AppHeader(Static):
             else:  # narrow: the other views by their key and count (`2:53`)
                 text.append(f" {number}:{count:,}", style="dim")
         if self.problems:
-            text.append(f"  ⚠ {self.problems} problem(s) (!)", style="bold red")
+            text.append(f"  ⚠ {self.problems} problem(s) (!)", style=tone(self, "error", bold=True))
         text.append(f"  sort: {self.sort}", style="dim")
         if self.query and not wide:
             text.append("  filtered", style="italic")

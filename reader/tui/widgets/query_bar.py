@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from reader.query import ends_in_field_name
 from reader.tui.actions import bindings_for
+from reader.tui.tones import tone
 
 
 class QueryBar(Vertical):
@@ -69,7 +70,7 @@ class QueryBar(Vertical):
     def show_error(self, message: str | None) -> None:
         error = self.query_one("#query-error", Static)
         error.display = message is not None
-        error.update(Text(message or "", style="bold red"))
+        error.update(Text(message or "", style=tone(self, "error", bold=True)))
 
     @on(Input.Changed, "#query-input")
     def _changed(self, event: Input.Changed) -> None:

@@ -21,6 +21,7 @@ from reader.query import quote_value
 from reader.session import Session
 from reader.tui.actions import bindings_for
 from reader.tui.formatting import fit_cells, sanitize
+from reader.tui.tones import tone
 from reader.views import VIEW_LABELS, VIEWS, in_view
 
 
@@ -117,11 +118,13 @@ class Sidebar(Vertical):
             options.append(Option(prompt, disabled=True))
             targets.append((None, None))
 
+        count_style = tone(self, "accent", bold=True)
+
         def entry(label: str, count: int, target: tuple[str | None, str | None]) -> None:
             number = f" {count:,}" if count else ""
             prompt = Text(no_wrap=True, overflow="ellipsis")
             prompt.append(fit_cells(sanitize(label), width - len(number)))
-            prompt.append(number, style="bold cyan")
+            prompt.append(number, style=count_style)
             options.append(Option(prompt))
             targets.append(target)
 
