@@ -542,11 +542,19 @@ def _url_indexes(articles: Sequence[Article]) -> tuple[dict[str, str], dict[str,
 
     related_index: dict[str, str] = {}
     indexes_by_url: dict[str, list[int]] = {}
+    first = related_index.setdefault
+    found = indexes_by_url.get
     for index, article in enumerate(articles):
-        for _, url in article.urls.items():
-            related_index.setdefault(canonical_url_key(url), article.id)
-            indexes_by_url.setdefault(url, []).append(index)
-        related_index.setdefault("title:" + article.title.casefold(), article.id)
+        urls = article.urls  # the fields, not `items()`: this loop runs before the first frame
+        for url in (urls.original, urls.web, urls.amp, urls.cdn_amp, urls.website):
+            if url:
+                first(canonical_url_key(url), article.id)
+                known = found(url)
+                if known is None:
+                    indexes_by_url[url] = [index]
+                else:
+                    known.append(index)
+        first("title:" + article.title.casefold(), article.id)
     return related_index, indexes_by_url
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from reader.cache.records import (
@@ -31,7 +32,7 @@ from reader.cache.records import (
 from reader.loader import load_file_keyed
 from reader.model import Article, Problem
 
-__all__ = ["parse_chunk", "parse_files"]
+__all__ = ["parse_chunk", "parse_files", "release_standby", "start_standby"]
 
 #: A file modified this close to the moment it was parsed may change again within the same
 #: mtime tick without changing size; such entries are not reused (they are parsed next time).
@@ -143,25 +144,31 @@ def _parse_in_pool(
     done: list[list[tuple[Article | None, list[Problem]]] | None] = [None] * len(chunks)
     segments: list[Segment | None] = [None] * len(chunks)
     processes = []
-    try:
-        # `fork` starts a worker in milliseconds, but forking a process that runs threads (the
-        # TUI's workers) can deadlock the child: then `spawn` (a fresh interpreter, slower).
-        method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-        context = multiprocessing.get_context(method)
-        with _real_std_streams():
-            counter = context.Value("l", 0)
-            inbox = context.Queue()
-            for _ in range(count - 1):
-                process = context.Process(
-                    target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
-                )
-                process.daemon = True
-                process.start()
-                processes.append(process)
-    except (OSError, RuntimeError, ValueError):
-        for process in processes:
-            process.kill()
-        return None
+    standby = _take_standby()
+    if standby is not None:  # forked before the app's threads: they only wait for the chunks
+        counter, inbox, processes = standby.counter, standby.inbox, standby.processes
+        for _ in processes:
+            standby.tasks.put(chunks)
+    else:
+        try:
+            # `fork` starts a worker in milliseconds, but forking a process that runs threads
+            # (the TUI's) can deadlock the child: then `spawn` (a fresh interpreter, slower).
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+            context = multiprocessing.get_context(method)
+            with _real_std_streams():
+                counter = context.Value("l", 0)
+                inbox = context.Queue()
+                for _ in range(count - 1):
+                    process = context.Process(
+                        target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
+                    )
+                    process.daemon = True
+                    process.start()
+                    processes.append(process)
+        except (OSError, RuntimeError, ValueError):
+            for process in processes:
+                process.kill()
+            return None
     decoder = Decoder(slim=slim)
 
     def receive(timeout: float | None) -> bool:
@@ -251,9 +258,91 @@ def _pool_worker(
     nothing reads the queue, and the worker would wait forever to flush it.
     """
     _exit_with_parent(parent)
+    _work(chunks, counter, inbox)
+
+
+def _work(chunks: list[list[tuple[str, str]]], counter: Any, inbox: Any) -> None:
     gc.disable()
     while (index := _claim(counter, len(chunks))) is not None:
         inbox.put((index, parse_chunk(chunks[index], slim=False, want_articles=False)[1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Standby workers: forked before the app's threads exist
+
+
+@dataclass
+class _Standby:
+    processes: list[Any]
+    tasks: Any
+    counter: Any
+    inbox: Any
+
+
+_standby: _Standby | None = None
+
+
+def start_standby(workers: int | None = None) -> bool:
+    """Fork the pool's workers now, to wait for the next pooled parse's chunks.
+
+    The app parses a cold collection on a thread, and a process that runs threads may only
+    `spawn` its workers: fresh interpreters that take a third of a second to import the parser,
+    while this process parses alone. Forked here, before any thread (the caller's duty: False
+    when there is one already, or no `fork`), they start in milliseconds with the parser
+    imported. Unused, they exit with :func:`release_standby` or with this process.
+    """
+    global _standby
+    import multiprocessing
+    import threading
+
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if _standby is not None or count < 2 or os.name != "posix":
+        return False
+    if threading.active_count() != 1:
+        return False
+    processes: list[Any] = []
+    try:
+        context = multiprocessing.get_context("fork")
+        counter = context.Value("l", 0)
+        tasks = context.Queue()
+        inbox = context.Queue()
+        for _ in range(count - 1):
+            process = context.Process(
+                target=_standby_worker, args=(tasks, counter, inbox, os.getpid()), daemon=True
+            )
+            process.start()
+            processes.append(process)
+    except (OSError, RuntimeError, ValueError):
+        for process in processes:
+            process.kill()
+        return False
+    _standby = _Standby(processes, tasks, counter, inbox)
+    return True
+
+
+def release_standby() -> None:
+    """Let standby workers that no parse took exit (a warm load, or too few files)."""
+    standby = _take_standby()
+    if standby is not None:
+        for _ in standby.processes:
+            with contextlib.suppress(OSError, ValueError):
+                standby.tasks.put(None)
+
+
+def _take_standby() -> _Standby | None:
+    """The standby workers, for one parse only; None when there are none (or they died)."""
+    global _standby
+    standby, _standby = _standby, None
+    if standby is None or not all(process.is_alive() for process in standby.processes):
+        return None
+    return standby
+
+
+def _standby_worker(tasks: Any, counter: Any, inbox: Any, parent: int) -> None:
+    _exit_with_parent(parent)
+    chunks = tasks.get()
+    if chunks is not None:
+        _work(chunks, counter, inbox)
 
 
 PARENT_POLL_SECONDS = 0.2

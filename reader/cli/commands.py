@@ -547,20 +547,26 @@ def cmd_app(args: argparse.Namespace) -> int:
         if exc.usage:
             raise UsageError(f"reader: {exc}") from None
         raise Failure(f"reader: {exc}") from None
-    from reader.tui.app import ReaderApp
+    from reader.early_load import EarlyLoad
 
     config = use_config(args.config)
+    use_cache = not args.no_cache
+    # Cold: the parse starts now, beside Textual's import and first frame.
+    early = EarlyLoad.start_if_cold(roots, use_cache=use_cache, settings=config.settings)
+    from reader.tui.app import ReaderApp
+
     app = ReaderApp(
         roots,
         state_path=args.state,
         sort_key=args.sort or config.settings.default_sort,
         reverse=args.reverse,
-        use_cache=not args.no_cache,
+        use_cache=use_cache,
         settings=config.settings,
         keymap=config.keymap,
         config_problems=config.problems,
         shares=config.shares,
         pipe_command=config.pipe_command,
+        early_load=early,
     )
     app.run()
     return app.return_code or 0
