@@ -72,6 +72,11 @@ async def test_every_shipped_theme_colours_text_readably(tmp_path) -> None:
                         failures.append(f"{theme} {component} {ratio:.2f}")
             detail = app.query_one(ArticleDetail)
             ground = detail.background_colors[1]
+            detail.focus()
+            await pilot.pause()
+            border = detail.styles.border_left[1]  # a focused pane must show: 3:1 for graphics
+            if contrast_ratio(border, detail.background_colors[0]) < MUTED:
+                failures.append(f"{theme} focus border {border.hex}")
             for name in ("error", "warning", "success", "accent"):
                 colour = tone(detail, name).color
                 assert colour is not None, (theme, name)
