@@ -371,3 +371,13 @@ async def test_unknown_heat_shows_as_a_dash_and_counts_have_separators(tmp_path)
         header.total, header.shown = 12345, 1234
         header.refresh_text()
         assert "1,234 of 12,345" in header.render().plain
+
+
+async def test_the_bundled_sample_never_gets_a_state_file_in_the_checkout(sample_feed):
+    app = make_app(sample_feed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")  # a triage change: the state file is written
+        await pilot.pause()
+    assert not (sample_feed.parent / "state.sqlite3").exists()
+    assert app.store is None or not str(app.store.path).startswith(str(sample_feed.parent))

@@ -201,3 +201,25 @@ def test_atom_and_json_feed_are_fetched_into_articles(
     assert not collection.problems
     (article,) = collection.articles
     assert article.title == title and article.urls.original == url
+
+
+def test_headless_commands_with_no_path_read_what_reader_opens(
+    tmp_path, server, monkeypatch, capsys
+):
+    """`reader` with no path opened the fetched feeds, while `reader list` still listed the
+    sample: both now read the feeds once there is a subscription."""
+    state, into = str(tmp_path / "s.sqlite3"), tmp_path / "feeds"
+    monkeypatch.setenv("READER_FEEDS_DIR", str(into))
+    assert main(["list", "--format", "ids", "--state", state]) == 0
+    sample_ids = capsys.readouterr().out.split()
+    assert len(sample_ids) > 10  # no subscription: the bundled sample
+    assert main(["feeds", "add", server.url("/rss"), "--state", state]) == 0
+    assert main(["fetch", "--into", str(into), "--state", state]) == 0
+    capsys.readouterr()
+    assert main(["list", "--format", "ids", "--state", state]) == 0
+    feed_ids = capsys.readouterr().out.split()
+    assert len(feed_ids) == 2 and not set(feed_ids) & set(sample_ids)
+    assert main(["mark", feed_ids[0], "--star", "--state", state]) == 0
+    capsys.readouterr()
+    assert main(["list", "--format", "ids", "--state", state, "--query", "is:starred"]) == 0
+    assert capsys.readouterr().out.split() == [feed_ids[0]]

@@ -280,7 +280,9 @@ async def test_results_come_in_input_order_as_they_finish(server: LinkTestServer
 
 
 async def test_per_host_concurrency_is_respected(server: LinkTestServer) -> None:
-    urls = [(server.url(f"/hold/0.15?i={i}"), LinkKind.WEB) for i in range(8)]
+    # Held long enough that two requests overlap even on a loaded machine (at 0.15 s a slow
+    # client sometimes finished one before it started the next: max_active was 1).
+    urls = [(server.url(f"/hold/0.4?i={i}"), LinkKind.WEB) for i in range(6)]
     async with LinkChecker(per_host=2, concurrency=32) as checker:
         results = await checker.check_many(urls)
     assert all(r.status is LinkStatus.ALIVE for r in results)
@@ -288,7 +290,7 @@ async def test_per_host_concurrency_is_respected(server: LinkTestServer) -> None
 
 
 async def test_global_concurrency_is_respected(server: LinkTestServer) -> None:
-    urls = [(server.url(f"/hold/0.15?g={i}"), LinkKind.WEB) for i in range(12)]
+    urls = [(server.url(f"/hold/0.4?g={i}"), LinkKind.WEB) for i in range(9)]
     async with LinkChecker(per_host=100, concurrency=3) as checker:
         await checker.check_many(urls)
     assert server.max_active == 3

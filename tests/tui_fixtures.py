@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -100,6 +101,9 @@ def write_feed(folder: Path, *, broken: bool = False) -> Path:
     return folder
 
 
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
 def make_app(
     folder: Path,
     *,
@@ -113,9 +117,12 @@ def make_app(
 ) -> ReaderApp:
     """The app on `folder` with a fixed clock (the `utc` fixture, autouse for app tests, keeps
     local time UTC so dates render the same everywhere)."""
+    if state is None:  # beside the folder; never in the checkout (the bundled sample)
+        inside = Path(folder).resolve().is_relative_to(_CHECKOUT)
+        state = Path(os.environ["READER_STATE"]) if inside else folder.parent / "state.sqlite3"
     return ReaderApp(
         [str(folder)],
-        state_path=state or folder.parent / "state.sqlite3",
+        state_path=state,
         opener=opener,
         check_links=check_links,
         now=lambda: FIXED_NOW,

@@ -115,11 +115,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
 # Shared steps
 
 
-def load(paths: Sequence[str] | None, *, use_cache: bool = True, slim: bool = False) -> Collection:
-    """The collection at `paths` (default: the sample), with path problems worded for a shell.
+def load(
+    paths: Sequence[str] | None,
+    *,
+    use_cache: bool = True,
+    slim: bool = False,
+    state: str | None = None,
+) -> Collection:
+    """The collection at `paths` (default: what `reader` opens with no path: the fetched feeds
+    once `state` has subscriptions, else the sample), with path problems worded for a shell.
 
     `slim`: articles without body, images, related and extra fields (what a command that prints
     none of them needs: a warm load then reads and builds far less)."""
+    if not paths:
+        paths = _fetched_feeds(state)
     try:
         return open_collection(paths, use_cache=use_cache, slim=slim, settings=current_settings())
     except PathError as exc:
@@ -228,7 +237,12 @@ SLIM_FORMATS = frozenset({"ids", "table", "csv"})
 
 def cmd_list(args: argparse.Namespace) -> int:
     query = parse_query_or_exit(args.query)
-    collection = load(args.paths, use_cache=not args.no_cache, slim=args.output in SLIM_FORMATS)
+    collection = load(
+        args.paths,
+        use_cache=not args.no_cache,
+        slim=args.output in SLIM_FORMATS,
+        state=args.state,
+    )
     clusters = stories_for(collection, query, args.no_cache, wanted=args.group)
     store = open_store(args.state)
     try:
@@ -282,7 +296,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from reader.cli.output import format_problems_text, problem_json
 
-    collection = load(args.paths, use_cache=False)  # every file parsed (over the pool if many)
+    # Every file parsed (over the pool if many).
+    collection = load(args.paths, use_cache=False, state=getattr(args, "state", None))
     problems = collection.problems
     if args.output == "json":
         payload = {
@@ -304,7 +319,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from reader.model import LinkStatus
 
     query = parse_query_or_exit(args.query)
-    collection = load(args.paths, use_cache=not args.no_cache)
+    collection = load(args.paths, use_cache=not args.no_cache, state=args.state)
     store = open_store(args.state)
     try:
         session = session_for(collection, store, query)
@@ -349,7 +364,7 @@ def cmd_mark(args: argparse.Namespace) -> int:
         raise UsageError("reader mark: give article ids or --query")
     query = parse_query_or_exit(args.query)
     # Slim: only ids (and what a query reads, which slim articles keep) are needed.
-    collection = load(args.collection, use_cache=not args.no_cache, slim=True)
+    collection = load(args.collection, use_cache=not args.no_cache, slim=True, state=args.state)
     known = {article.id for article in collection.articles}
     unknown = [i for i in args.ids if i not in known]
     store = open_store(args.state)
@@ -406,7 +421,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     if not args.ids and not args.query:
         raise UsageError("reader read: give article ids or --query")
     query = parse_query_or_exit(args.query)
-    collection = load(args.collection, use_cache=not args.no_cache)
+    collection = load(args.collection, use_cache=not args.no_cache, state=args.state)
     by_id = {article.id: article for article in collection.articles}
     store = open_store(args.state)
     try:
@@ -459,7 +474,7 @@ def cmd_clusters(args: argparse.Namespace) -> int:
     from reader.cli.output import format_stories_text
 
     query = parse_query_or_exit(args.query)
-    collection = load(args.paths, use_cache=not args.no_cache)
+    collection = load(args.paths, use_cache=not args.no_cache, state=args.state)
     clusters = stories_for(collection, query, args.no_cache, wanted=True)
     store = open_store(args.state)
     try:
