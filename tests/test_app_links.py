@@ -280,3 +280,15 @@ async def test_each_url_takes_one_line_by_kind_status_and_host(tmp_path, link_se
         await pilot.pause()
         chooser = " ".join(screen_text(app).split())
         assert f"{base}status/404?story=web-copy-of-the-same-story" in chooser
+
+
+async def test_the_links_heading_names_the_chooser_key_in_force(tmp_path):
+    feed = tmp_path / "feed"
+    write(feed, "one", webUrl="https://news.example/one")
+    for keymap, shown in ((None, "O: full URLs"), ({"choose_link": "U,Y"}, "U: full URLs")):
+        app = make_app(feed, keymap=keymap)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            detail = app.main.detail
+            heading = detail._link_lines(detail.article, {}).plain.splitlines()[0]
+            assert shown in heading, heading

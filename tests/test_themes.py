@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.color import Color
 from textual.theme import BUILTIN_THEMES
+from textual.widgets import Static
 
 from reader.tui.tones import READABLE_TEXT, contrast_ratio, readable_variables, tone
 from reader.tui.widgets.article_detail import ArticleDetail
@@ -120,3 +121,29 @@ async def test_the_detail_pane_takes_every_colour_from_the_theme(tmp_path) -> No
                 assert not style.reverse, style  # chips are quiet
                 if style.color is not None:
                     assert style.color.type is not ColorType.STANDARD, style
+
+
+async def test_a_new_theme_recolours_what_the_detail_pane_shows(tmp_path) -> None:
+    feed = tmp_path / "feed"
+    write_feed(feed)
+    app = make_app(feed)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        detail = app.query_one(ArticleDetail)
+
+        def title_colour() -> object:
+            head = detail.query_one("#detail-head", Static).content
+            return next(iter(head.renderables)).style.color  # type: ignore[attr-defined]
+
+        before = title_colour()
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        assert title_colour() != before
+        related = detail.query_one("#detail-related")
+        related.focus()
+        await pilot.pause()
+        related.highlighted = 1
+        detail.focus()  # focus moves inside the pane: the related list keeps its place
+        await pilot.pause()
+        assert related.highlighted == 1

@@ -327,13 +327,19 @@ def release_standby() -> None:
         for _ in standby.processes:
             with contextlib.suppress(OSError, ValueError):
                 standby.tasks.put(None)
+    # (a standby with a dead worker was released by `_take_standby` itself)
 
 
 def _take_standby() -> _Standby | None:
     """The standby workers, for one parse only; None when there are none (or they died)."""
     global _standby
     standby, _standby = _standby, None
-    if standby is None or not all(process.is_alive() for process in standby.processes):
+    if standby is None:
+        return None
+    if not all(process.is_alive() for process in standby.processes):
+        for _ in standby.processes:  # the ones left have nothing to wait for
+            with contextlib.suppress(OSError, ValueError):
+                standby.tasks.put(None)
         return None
     return standby
 

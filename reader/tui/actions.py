@@ -18,7 +18,7 @@ from textual.binding import Binding
 
 from reader.action_table import ACTIONS, Action, Target, display_keys, keys_in_force
 
-__all__ = ["ACTIONS", "Action", "Target", "bindings_for", "help_rows"]
+__all__ = ["ACTIONS", "Action", "Target", "bindings_for", "help_rows", "key_hint"]
 
 
 def bindings_for(target: Target) -> list[Binding]:
@@ -41,3 +41,12 @@ def bindings_for(target: Target) -> list[Binding]:
 def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(group, keys in force, what it does) for the help screen: every key."""
     return [(a.group, display_keys(keys_in_force(a, keymap)), a.text) for a in ACTIONS if a.listed]
+
+
+def key_hint(action_id: str, keymap: Mapping[str, str] | None = None) -> str:
+    """The first key in force for an action, as shown (`O`): for hints in the text, which must
+    name the key the config gave it."""
+    for action in ACTIONS:
+        if action.id == action_id:
+            return display_keys(keys_in_force(action, keymap)).split(" ")[0]
+    raise KeyError(action_id)

@@ -33,7 +33,7 @@ from reader.model import (
     RelatedArticle,
     TriageState,
 )
-from reader.tui.actions import bindings_for
+from reader.tui.actions import bindings_for, key_hint
 from reader.tui.formatting import relative_phrase, sanitize
 
 if TYPE_CHECKING:  # reading imports httpx, Markdown its parser: not before the first frame
@@ -115,6 +115,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         self._body_text: str | None = None
         self._related_ids: list[str | None] = []
         self._related_key: tuple[object, ...] | None = None
+        self._related_lookup: RelatedLookup | None = None
         self._source_ids: list[str] | None = None
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.checking = False
@@ -143,6 +144,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self.query_one("#detail-reading", Static).display = False
         self.show(None)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     # ------------------------------------------------------------------ updates
 
@@ -186,12 +188,14 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             return Style()
         return self.get_component_rich_style(component, partial=partial)
 
-    def notify_style_update(self) -> None:
-        # A new theme: the pieces baked into Text take their colours again.
-        super().notify_style_update()
-        if self.is_mounted and self.article is not None:
+    def _theme_changed(self, _theme: object) -> None:
+        # The pieces baked into Text take their colours again (the CSS is already refreshed).
+        if self.article is not None:
             self.query_one("#detail-head", Static).update(self._head(self.article, self._state))
             self.show_links(self._links)
+            if self._related_key is not None:  # its arrows too
+                self._related_key = None
+                self._set_related(self.article.related, self._related_lookup)
 
     def on_resize(self) -> None:
         if self.article is not None:  # the chips are laid out for the pane's width
@@ -271,7 +275,8 @@ class ArticleDetail(VerticalScroll, can_focus=True):
             text.append(f"  checked {self.checked_at}", style="dim")
         items = article.urls.items()
         if items:
-            text.append("  O: full URLs", style="dim")
+            keymap = getattr(self.app, "keys_in_force", None) if self.is_attached else None
+            text.append(f"  {key_hint('choose_link', keymap)}: full URLs", style="dim")
         text.append("\n")
         if not items:
             text.append("  no URL in this article", style="dim")
@@ -428,6 +433,7 @@ class ArticleDetail(VerticalScroll, can_focus=True):
         if key == self._related_key:
             return
         self._related_key = key
+        self._related_lookup = lookup
         options = self.query_one("#detail-related", OptionList)
         label = self.query_one("#detail-related-label", Static)
         options.clear_options()
