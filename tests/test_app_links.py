@@ -292,3 +292,14 @@ async def test_the_links_heading_names_the_chooser_key_in_force(tmp_path):
             detail = app.main.detail
             heading = detail._link_lines(detail.article, {}).plain.splitlines()[0]
             assert shown in heading, heading
+
+
+def test_an_image_is_named_by_its_host_and_file_name():
+    from reader.tui.widgets.article_detail import _short_image_url
+
+    url = "https://d29.cloudfront.net/f1f8/2023/09/05/featured-l-ml-1120x630.jpg?w=1"
+    assert _short_image_url(url) == "d29.cloudfront.net/…/featured-l-ml-1120x630.jpg"
+    assert _short_image_url("https://img.example/") == "img.example"
+    assert _short_image_url("https://www.img.example/a.png") == "img.example/a.png"
+    assert _short_image_url("https://img.example/x/y/b.png#f") == "img.example/…/b.png"
+    assert "\x1b" not in _short_image_url("https://img.example/x/\x1b[2Jevil.png")

@@ -50,6 +50,17 @@ MAX_BODY_CHARS = 50_000
 the rest is for the file itself."""
 
 
+def _short_image_url(url: str) -> str:
+    """An image by its host and file name (`cdn.example/…/banner.jpg`): its folders are hashes
+    and dates that wrapped over four lines of a narrow pane."""
+    host = url_host(url)
+    path = sanitize(url).split("?", 1)[0].split("#", 1)[0].partition("://")[2].partition("/")[2]
+    folders, _, name = path.rstrip("/").rpartition("/")
+    if not name:
+        return host
+    return f"{host}/…/{name}" if folders else f"{host}/{name}"
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%a %Y-%m-%d %H:%M %Z").strip()
 
@@ -385,14 +396,14 @@ class ArticleDetail(VerticalScroll, can_focus=True):
     def _images(self, article: Article) -> Text:
         if not article.images:
             return Text()
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # one line each, as the links
         text.append("\n\nImages\n", style="bold")
         for number, image in enumerate(article.images):
             if number:
                 text.append("\n")
             size = f"{image.width}×{image.height}" if image.width and image.height else "?×?"
             text.append(f"  {size:<10} ", style="dim")
-            text.append(sanitize(image.url))
+            text.append(_short_image_url(image.url))
             if image.title:
                 text.append(f"  {sanitize(image.title)}", style="italic")
         return text
