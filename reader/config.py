@@ -47,10 +47,14 @@ _READING = (
     "reading_concurrency",
     "reading_per_host",
 )
+_FEEDS = ("feed_concurrency", "feed_per_host", "feed_timeout")
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "settings": tuple(n for n in _SETTINGS_FIELDS if n not in _LINKS and n not in _READING),
+    "settings": tuple(
+        n for n in _SETTINGS_FIELDS if n not in _LINKS and n not in _READING and n not in _FEEDS
+    ),
     "links": _LINKS,
     "reading": _READING,
+    "feeds": _FEEDS,
 }
 """The table each `Settings` field is set in."""
 _HOME = {name: section for section, names in SECTIONS.items() for name in names}
@@ -69,6 +73,9 @@ _COMMENTS = {
     "confirm_mark_all": "R or A on more unread articles than this asks first",
     "story_triage": "in grouped mode, triage applies to the whole story",
     "poll_seconds": "how often the app looks for other processes' changes",
+    "feed_concurrency": "feeds fetched at once (reader fetch --concurrency, F in the app)",
+    "feed_per_host": "feeds of one host fetched at once",
+    "feed_timeout": "seconds for one feed, redirects included (reader fetch --timeout)",
 }
 
 _SCOPES = {"app": "screen", "main": "screen", "list": "pane", "detail": "pane", "sidebar": "pane"}

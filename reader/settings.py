@@ -26,6 +26,14 @@ class Settings:
     retry_after_cap: float = 30.0
     """The longest `Retry-After` that is waited out before retrying."""
 
+    # Feeds (`reader fetch` and the app's `F`)
+    feed_concurrency: int = 8
+    """Feeds fetched at once."""
+    feed_per_host: int = 2
+    """Feeds of one host fetched at once."""
+    feed_timeout: float = 20.0
+    """Seconds for one feed, redirects included."""
+
     # Loading and searching
     pool_threshold: int = 4000
     """From this many files to parse on, a cold load uses a pool of processes."""

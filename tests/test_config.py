@@ -210,3 +210,36 @@ def test_reader_completion_prints_a_script(capsys):
     script = capsys.readouterr().out
     assert "config" in script and "completion" in script
     assert main(["completion", "tcsh-or-so"]) == 2
+
+
+def test_the_feeds_table_sets_how_feeds_are_fetched(tmp_path, capsys):
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        "[feeds]\n"  # 1
+        "feed_concurrency = 3\n"  # 2
+        "feed_timeout = 7.5\n"  # 3
+        "[settings]\n"  # 4
+        "feed_per_host = 1\n"  # 5: belongs in [feeds]
+        "[feeds]\n"  # 6 (a second header of the same table is TOML's error)
+    )
+    assert main(["config", "--check", str(path)]) == 1
+    good = tmp_path / "good.toml"
+    good.write_text("[feeds]\nfeed_concurrency = 3\nfeed_timeout = 7.5\nfeed_per_host = 0\n")
+    config = load_config(good)
+    assert (config.settings.feed_concurrency, config.settings.feed_timeout) == (3, 7.5)
+    misplaced = tmp_path / "misplaced.toml"
+    misplaced.write_text("[settings]\nfeed_per_host = 1\n")
+    assert main(["config", "--check", str(misplaced)]) == 1
+    assert "belongs in [feeds]" in capsys.readouterr().out
+
+
+def test_the_readme_carries_the_default_config_as_printed():
+    """It had drifted: two actions added since were missing from the README's copy."""
+    from pathlib import Path
+
+    from reader.config import default_config_text
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    after = readme.split("The default file, as `reader config --default` prints it:", 1)[1]
+    block = after.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block == default_config_text()

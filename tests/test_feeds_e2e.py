@@ -223,3 +223,37 @@ def test_headless_commands_with_no_path_read_what_reader_opens(
     capsys.readouterr()
     assert main(["list", "--format", "ids", "--state", state, "--query", "is:starred"]) == 0
     assert capsys.readouterr().out.split() == [feed_ids[0]]
+
+
+def test_the_feeds_table_of_the_config_sets_how_reader_fetch_fetches(tmp_path, server, capsys):
+    """`[feeds]`: how many feeds at once and the timeout, for `reader fetch` and `F`; the
+    command line's options win over it."""
+    for n in range(4):
+        server.route(f"/held/{n}", body=RSS, content_type="application/rss+xml", delay=0.3)
+    server.route("/stuck", body=RSS, content_type="application/rss+xml", delay=3.0)
+    config = tmp_path / "config.toml"
+    config.write_text("[feeds]\nfeed_concurrency = 1\nfeed_timeout = 1.0\n")
+    state, into = str(tmp_path / "s.sqlite3"), str(tmp_path / "feeds")
+    held = [server.url(f"/held/{n}") for n in range(4)]
+    args = ["--config", str(config), "fetch", *held, "--into", into, "--state", state]
+    assert main(args) == 0
+    assert server.max_active == 1  # one at a time, as the config says
+    server.reset_counts()
+    assert main([*args[:3], *held, "--concurrency", "4", *args[-4:]]) == 0
+    assert server.max_active > 1  # the option wins
+    stuck = ["--config", str(config), "fetch", server.url("/stuck"), "--format", "json"]
+    capsys.readouterr()
+    assert main([*stuck, "--into", into, "--state", state]) == 1
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["error"] == "timed out after 1 s"  # the config's timeout, not 20 s
+    assert main(["--config", str(config), "config", "--check"]) == 0
+
+
+def test_fetch_options_come_from_settings_and_never_go_below_one():
+    from reader.feeds.service import FetchOptions
+    from reader.settings import DEFAULTS, Settings
+
+    assert FetchOptions.from_settings(DEFAULTS) == FetchOptions()
+    zero = Settings(feed_concurrency=0, feed_per_host=0, feed_timeout=5.0)
+    options = FetchOptions.from_settings(zero, timeout=2.0)
+    assert (options.concurrency, options.per_host, options.timeout) == (1, 1, 2.0)

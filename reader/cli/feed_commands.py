@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reader.cli.commands import EXIT_FAILED, EXIT_OK, Failure, open_store
+from reader.cli.commands import EXIT_FAILED, EXIT_OK, Failure, current_settings, open_store
 from reader.cli.parser import UsageError
 from reader.text import dump_json, escape_path, sanitize
 
@@ -141,7 +141,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             store,
             into,
             args.urls,
-            options=FetchOptions(concurrency=args.concurrency, timeout=args.timeout),
+            options=FetchOptions.from_settings(
+                current_settings(), concurrency=args.concurrency, timeout=args.timeout
+            ),
             fetched=lambda result: progress.advance(ok=result.status != "error"),
         )
         progress.finish()

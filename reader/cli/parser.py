@@ -234,8 +234,18 @@ def build_parser() -> _Parser:
         "--into", metavar="DIR", help="where the files go (default: feeds/ in the user data dir)"
     )
     fetch_parser.add_argument("--format", choices=("text", "json"), default="text", dest="output")
-    fetch_parser.add_argument("--concurrency", type=_positive_int, default=8, metavar="N")
-    fetch_parser.add_argument("--timeout", type=_positive_float, default=20.0, metavar="S")
+    fetch_parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        metavar="N",
+        help=f"feeds at once (default: [feeds] feed_concurrency, {DEFAULTS.feed_concurrency})",
+    )
+    fetch_parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="S",
+        help=f"seconds for one feed (default: [feeds] feed_timeout, {DEFAULTS.feed_timeout:g})",
+    )
     _add_state(fetch_parser)
 
     state_parser = subparsers.add_parser("state", help="export or import the triage state")

@@ -14,6 +14,7 @@ from typing import Any
 
 from reader.feeds.model import FetchRequest, FetchResult, FetchStatus
 from reader.feeds.subscriptions import Subscriptions
+from reader.settings import Settings
 
 __all__ = ["FeedReport", "FetchOptions", "fetch_into"]
 
@@ -24,6 +25,18 @@ class FetchOptions:
     per_host: int = 2
     timeout: float = 20.0
     max_bytes: int = 5 * 1024 * 1024
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, concurrency: int | None = None, timeout: float | None = None
+    ) -> FetchOptions:
+        """The config's `[feeds]` table, with what a command line gave over it; never fewer
+        than one request at once (0 in a config would fetch nothing, forever)."""
+        return cls(
+            concurrency=max(1, concurrency or settings.feed_concurrency),
+            per_host=max(1, settings.feed_per_host),
+            timeout=timeout or settings.feed_timeout,
+        )
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from reader.feeds.service import FeedReport, fetch_into
+from reader.feeds.service import FeedReport, FetchOptions, fetch_into
 from reader.feeds.subscriptions import Subscriptions
 from reader.tui.workers import show_progress
 
@@ -52,7 +52,8 @@ class FeedWork:
 
         def run() -> None:
             try:
-                reports = fetch_into(store, self.feeds_dir, fetched=advance)
+                options = FetchOptions.from_settings(app.settings)
+                reports = fetch_into(store, self.feeds_dir, options=options, fetched=advance)
             except Exception as exc:  # a failing disk or state file: said, never a dead thread
                 reports = [FeedReport("", "error", error=f"{type(exc).__name__}: {exc}")]
             with contextlib.suppress(RuntimeError):  # the app has gone: nobody to tell
