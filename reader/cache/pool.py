@@ -158,16 +158,9 @@ def _parse_in_pool(
             with _real_std_streams():
                 counter = context.Value("l", 0)
                 inbox = context.Queue()
-                for _ in range(count - 1):
-                    process = context.Process(
-                        target=_pool_worker, args=(chunks, counter, inbox, os.getpid())
-                    )
-                    process.daemon = True
-                    process.start()
-                    processes.append(process)
+                arguments = (chunks, counter, inbox, os.getpid())
+                processes = _start_workers(context, count - 1, _pool_worker, arguments)
         except (OSError, RuntimeError, ValueError):
-            for process in processes:
-                process.kill()
             return None
     decoder = Decoder(slim=slim)
 
@@ -261,6 +254,24 @@ def _pool_worker(
     _work(chunks, counter, inbox)
 
 
+def _start_workers(
+    context: Any, count: int, target: Callable[..., None], arguments: tuple[Any, ...]
+) -> list[Any]:
+    """`count` daemon processes running `target(*arguments)`; if one cannot start, those that
+    did are killed and the error raised."""
+    processes: list[Any] = []
+    try:
+        for _ in range(count):
+            process = context.Process(target=target, args=arguments, daemon=True)
+            process.start()
+            processes.append(process)
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise
+    return processes
+
+
 def _work(chunks: list[list[tuple[str, str]]], counter: Any, inbox: Any) -> None:
     gc.disable()
     while (index := _claim(counter, len(chunks))) is not None:
@@ -300,21 +311,14 @@ def start_standby(workers: int | None = None) -> bool:
         return False
     if threading.active_count() != 1:
         return False
-    processes: list[Any] = []
     try:
         context = multiprocessing.get_context("fork")
         counter = context.Value("l", 0)
         tasks = context.Queue()
         inbox = context.Queue()
-        for _ in range(count - 1):
-            process = context.Process(
-                target=_standby_worker, args=(tasks, counter, inbox, os.getpid()), daemon=True
-            )
-            process.start()
-            processes.append(process)
+        arguments = (tasks, counter, inbox, os.getpid())
+        processes = _start_workers(context, count - 1, _standby_worker, arguments)
     except (OSError, RuntimeError, ValueError):
-        for process in processes:
-            process.kill()
         return False
     _standby = _Standby(processes, tasks, counter, inbox)
     return True
