@@ -46,12 +46,17 @@ import email.utils
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.http_server import LoopbackServer, closed_port
+from tests.http_server import (
+    LoopbackServer,
+    QuietHandler,
+    RecordedRequest,
+    ThreadedServer,
+    closed_port,
+)
 
 __all__ = [
     "FeedServer",
@@ -63,15 +68,6 @@ __all__ = [
 ]
 
 _PIECE = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRequest:
-    method: str
-    path: str
-    """As requested, query string included."""
-    headers: dict[str, str]
-    """Header names in lower case."""
 
 
 @dataclass(slots=True)
@@ -91,20 +87,12 @@ class Route:
     reason: str | None = None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    allow_reuse_address = True
-
+class _Server(ThreadedServer):
     owner: FeedServer
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
 
     def do_GET(self) -> None:
         self._handle()
@@ -321,15 +309,6 @@ class FeedServer(LoopbackServer):
     def _sent_bytes(self, path: str, count: int) -> None:
         with self._lock:
             self._sent[path] = self._sent.get(path, 0) + count
-
-    def _enter(self) -> None:
-        with self._lock:
-            self._active += 1
-            self.max_active = max(self.max_active, self._active)
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._active -= 1
 
 
 _shared: FeedServer | None = None

@@ -52,24 +52,35 @@ _CHUNK = 64 * 1024
 class RecordedRequest:
     method: str
     path: str
+    """As requested, query string included."""
     headers: dict[str, str]
+    """Header names in lower case."""
 
 
-class _Server(ThreadingHTTPServer):
+class ThreadedServer(ThreadingHTTPServer):
+    """The test servers' HTTP server: a thread a request, daemons, a deep backlog."""
+
     daemon_threads = True
     # socketserver's default backlog of 5 makes bursts of connections wait for SYN retransmits.
     request_queue_size = 1024
     allow_reuse_address = True
 
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 (keep-alive, as real servers), and nothing logged to the test output."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadedServer):
     owner: LinkTestServer
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
 
     def do_HEAD(self) -> None:
         self._handle("HEAD")
@@ -190,6 +201,19 @@ class LoopbackServer:
 
     _server: ThreadingHTTPServer
     _thread: threading.Thread | None
+    _lock: threading.Lock
+    _active: int
+    max_active: int
+    """The most requests being answered at once (handlers call `_enter` and `_leave`)."""
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._active += 1
+            self.max_active = max(self.max_active, self._active)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._active -= 1
 
     def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -256,15 +280,6 @@ class LinkTestServer(LoopbackServer):
         with self._lock:
             self.requests.append(request)
             self._hits[request.path] += 1
-
-    def _enter(self) -> None:
-        with self._lock:
-            self._active += 1
-            self.max_active = max(self.max_active, self._active)
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._active -= 1
 
 
 def closed_port() -> tuple[socket.socket, int]:

@@ -51,9 +51,7 @@ def test_contrast_ratio_matches_wcag() -> None:
 
 
 async def test_every_shipped_theme_colours_text_readably(tmp_path) -> None:
-    feed = tmp_path / "feed"
-    write_feed(feed)
-    app = make_app(feed)
+    app = make_app(write_feed(tmp_path / "feed"))
     failures: list[str] = []
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -108,9 +106,7 @@ async def test_the_detail_pane_takes_every_colour_from_the_theme(tmp_path) -> No
 
     from reader.model import TriageState
 
-    feed = tmp_path / "feed"
-    write_feed(feed)
-    app = make_app(feed)
+    app = make_app(write_feed(tmp_path / "feed"))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         detail = app.query_one(ArticleDetail)
@@ -135,9 +131,7 @@ async def test_the_detail_pane_takes_every_colour_from_the_theme(tmp_path) -> No
 
 
 async def test_a_new_theme_recolours_what_the_detail_pane_shows(tmp_path) -> None:
-    feed = tmp_path / "feed"
-    write_feed(feed)
-    app = make_app(feed)
+    app = make_app(write_feed(tmp_path / "feed"))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         detail = app.query_one(ArticleDetail)
