@@ -104,7 +104,7 @@ class _Handler(QuietHandler):
         owner = self.server.owner
         headers = {k.lower(): v for k, v in self.headers.items()}
         owner._record(RecordedRequest(self.command, self.path, headers))
-        owner._enter()
+        generation = owner._enter()
         try:
             route = owner._route(urlsplit(self.path).path)
             if route is None:
@@ -116,7 +116,7 @@ class _Handler(QuietHandler):
         except OSError:  # the client hung up (a timeout, a size cap): nothing to do
             self.close_connection = True
         finally:
-            owner._leave()
+            owner._leave(generation)
 
     def _send(
         self, code: int, headers: dict[str, str], body: bytes = b"", reason: str | None = None
@@ -215,8 +215,7 @@ class FeedServer(LoopbackServer):
         self._routes: dict[str, Route] = {}
         self._requests: list[RecordedRequest] = []
         self._sent: dict[str, int] = {}
-        self._active = 0
-        self.max_active = 0
+        self._reset_active()
 
     # -- for tests --
     def route(
@@ -288,8 +287,7 @@ class FeedServer(LoopbackServer):
         with self._lock:
             self._requests.clear()
             self._sent.clear()
-            self._active = 0
-            self.max_active = 0
+            self._reset_active()
 
     def reset(self) -> None:
         """Forget routes too (the fixture does this before each test)."""

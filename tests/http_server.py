@@ -96,11 +96,11 @@ class _Handler(QuietHandler):
         owner._record(
             RecordedRequest(method, self.path, {k.lower(): v for k, v in self.headers.items()})
         )
-        owner._enter()
+        generation = owner._enter()
         try:
             self._route(method, owner)
         finally:
-            owner._leave()
+            owner._leave(generation)
 
     def _send(self, code: int, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
         self.send_response(code)
@@ -206,14 +206,26 @@ class LoopbackServer:
     max_active: int
     """The most requests being answered at once (handlers call `_enter` and `_leave`)."""
 
-    def _enter(self) -> None:
+    _generation: int = 0
+
+    def _reset_active(self) -> None:
+        """Count from zero (the caller holds `_lock`, or no handler runs yet). A handler of an
+        earlier test still running (a slow route its client gave up on) must not leave this
+        count: it took part in an earlier generation, and leaving would make it -1."""
+        self._active = 0
+        self.max_active = 0
+        self._generation += 1
+
+    def _enter(self) -> int:
         with self._lock:
             self._active += 1
             self.max_active = max(self.max_active, self._active)
+            return self._generation
 
-    def _leave(self) -> None:
+    def _leave(self, generation: int) -> None:
         with self._lock:
-            self._active -= 1
+            if generation == self._generation:
+                self._active -= 1
 
     def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -248,8 +260,7 @@ class LinkTestServer(LoopbackServer):
         self._thread: threading.Thread | None = None
         self.requests: list[RecordedRequest] = []
         self._hits: Counter[str] = Counter()
-        self._active = 0
-        self.max_active = 0
+        self._reset_active()
         self.huge_sent = 0
         self.huge_done = threading.Event()
 
@@ -270,8 +281,7 @@ class LinkTestServer(LoopbackServer):
         with self._lock:
             self.requests.clear()
             self._hits.clear()
-            self._active = 0
-            self.max_active = 0
+            self._reset_active()
             self.huge_sent = 0
             self.huge_done.clear()
 
